@@ -1,0 +1,3 @@
+from dongne.cli import app
+
+app(prog_name="dongne")

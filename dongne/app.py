@@ -1,0 +1,105 @@
+"""create_app(): routers, middleware and the services every request shares."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from dongne import __version__
+from dongne.accounts import api as accounts_api
+from dongne.accounts import pages as accounts_pages
+from dongne.config import Settings, get_settings
+from dongne.db import Database
+from dongne.geo import api as geo_api
+from dongne.geo import pages as geo_pages
+from dongne.geo.index import NeighbourhoodIndex
+from dongne.geo.service import build_index
+from dongne.kit.errors import install_error_handlers
+from dongne.kit.middleware import WebMiddleware
+from dongne.kit.ratelimit import RateLimits
+from dongne.kit.security import CsrfTokens
+from dongne.listings import pages as listings_pages
+from dongne.web import CSRF_COOKIE, check_csrf
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    limits: RateLimits
+    csrf: CsrfTokens
+    geo_index: NeighbourhoodIndex
+
+
+async def build_services(settings: Settings) -> Services:
+    db = Database(settings.resolved_database_url)
+    async with db.sessions() as session:
+        index = await build_index(session, settings.coverage_tolerance_km)
+    if not len(index):
+        log.warning("no neighbourhoods loaded: run `dongne geo load`")
+    return Services(
+        settings=settings,
+        db=db,
+        limits=RateLimits(settings.redis_url),
+        csrf=CsrfTokens(settings.resolved_secret_key()),
+        geo_index=index,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    secret = settings.resolved_secret_key()  # refuses to start without one in production
+    csrf = CsrfTokens(secret)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = svc = await build_services(settings)
+        try:
+            yield
+        finally:
+            await svc.db.dispose()
+
+    from fastapi import Depends
+
+    app = FastAPI(
+        title="동네 dongne",
+        version=__version__,
+        summary="A hyperlocal second-hand marketplace: buy, sell and share with neighbours.",
+        lifespan=lifespan,
+        dependencies=[Depends(check_csrf)],
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.add_middleware(
+        WebMiddleware,
+        csrf=csrf,
+        max_body_bytes=settings.max_body_bytes,
+        secure_cookies=settings.is_production,
+        csrf_cookie=CSRF_COOKIE,
+    )
+    static = resources.files("dongne") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    for router in (
+        accounts_api.router,
+        geo_api.router,
+        accounts_pages.router,
+        geo_pages.router,
+        listings_pages.router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,98 @@
+"""Settings, read from the environment (prefix ``DONGNE_``).
+
+The embedded default needs none of them: a SQLite file, media and a generated
+secret under ``DONGNE_DATA_DIR`` (``./var``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot be used to start the service."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DONGNE_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+
+    # Neighbourhood verification: a fix counts for a neighbourhood when it lies
+    # within the neighbourhood's radius plus this tolerance (GPS error and
+    # the fact that a 법정동 is not a circle).
+    verification_tolerance_km: float = 0.5
+    verification_days: int = 30
+    # Reverse geocoding answers only for points within this distance of a
+    # neighbourhood's circle; anything further is "outside the covered area".
+    coverage_tolerance_km: float = 1.0
+
+    # Proxies whose X-Forwarded-For is trusted for the client address (rate limits).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    max_body_bytes: int = 12 * 1024 * 1024
+    session_days: int = 30
+
+    # Rate limits, in the `limits` library's notation.
+    login_limit_per_ip: str = "20/minute"
+    login_limit_per_account: str = "5/minute"
+    signup_limit_per_ip: str = "10/hour"
+
+    default_locale: Literal["ko", "en"] = "ko"
+    demo_on_first_start: bool = Field(default=True)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'dongne.sqlite3').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    def resolved_secret_key(self) -> str:
+        """The signing secret. In production it must be given and strong; elsewhere
+        one is generated once and kept in the data directory."""
+        if self.secret_key and self.secret_key.strip().lower() not in INSECURE_SECRETS:
+            if self.is_production and len(self.secret_key) < 32:
+                raise ConfigurationError(
+                    "DONGNE_SECRET_KEY must be at least 32 characters in production."
+                )
+            return self.secret_key
+        if self.is_production:
+            raise ConfigurationError(
+                "DONGNE_SECRET_KEY is missing or a well-known default; production refuses "
+                "to start without a strong secret (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)."
+            )
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

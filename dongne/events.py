@@ -1,0 +1,74 @@
+"""The append-only event log.
+
+Every state change writes its event through :func:`record`, in the same
+transaction as the change. Rows are never updated or deleted by the
+application; database triggers (see the first migration) refuse it, except for
+the anonymisation of a deleted account, which clears the user and session
+columns and nothing else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, String, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dongne.db import Base, BigId, UTCDateTime, utcnow
+
+JsonValue = str | int | float | bool | None | list[Any] | dict[str, Any]
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    # After account deletion, a random stand-in keeps one person's events
+    # together for analysis without saying who they were.
+    anonymous_id: Mapped[str | None] = mapped_column(String(32))
+    session: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_events_user_id_id", "user_id", "id"),
+        Index("ix_events_name_occurred_at", "name", "occurred_at"),
+    )
+
+
+def record(
+    db: AsyncSession,
+    name: str,
+    *,
+    user_id: int | None = None,
+    session: str | None = None,
+    at: datetime | None = None,
+    **properties: JsonValue,
+) -> Event:
+    """Add an event to the current transaction. No personal data in properties:
+    ids, counts and codes only."""
+    event = Event(
+        name=name,
+        user_id=user_id,
+        session=session,
+        occurred_at=at or utcnow(),
+        properties=properties,
+    )
+    db.add(event)
+    return event
+
+
+async def anonymise_user_events(db: AsyncSession, user_id: int) -> str:
+    """Detach a deleted user's events from them. Returns the stand-in id."""
+    stand_in = secrets.token_hex(16)
+    await db.execute(
+        update(Event)
+        .where(Event.user_id == user_id)
+        .values(user_id=None, session=None, anonymous_id=stand_in)
+    )
+    return stand_in

@@ -1,0 +1,1 @@
+"""Neighbourhoods: loading the data set, reverse geocoding and ranges."""

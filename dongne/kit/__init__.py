@@ -1,0 +1,1 @@
+"""Small shared parts: errors, i18n, templating, security, rate limits."""

@@ -1,0 +1,36 @@
+"""Rate limits with the `limits` library: in memory by default, Redis when
+``DONGNE_REDIS_URL`` is set, so every worker shares the same counters."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from dongne.kit.errors import RateLimited
+
+
+class RateLimits:
+    def __init__(self, redis_url: str | None, *, prefix: str = "dongne-limits") -> None:
+        self.storage: Storage
+        if redis_url:
+            self.storage = RedisStorage(
+                f"async+{redis_url}", implementation="redispy", key_prefix=prefix
+            )
+        else:
+            self.storage = MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    async def hit(self, limit: str, *identifiers: str) -> None:
+        """Count one hit; raise :class:`RateLimited` when over ``limit`` ("5/minute")."""
+        item = parse(limit)
+        if await self.limiter.hit(item, *identifiers):
+            return
+        stats = await self.limiter.get_window_stats(item, *identifiers)
+        raise RateLimited(retry_after=max(1, math.ceil(stats.reset_time - time.time())))
+
+    async def clear(self, limit: str, *identifiers: str) -> None:
+        await self.limiter.clear(parse(limit), *identifiers)

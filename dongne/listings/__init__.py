@@ -1,0 +1,1 @@
+"""Listings, the neighbourhood feed and search."""

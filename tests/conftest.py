@@ -1,0 +1,224 @@
+"""Test fixtures: a real database (SQLite file, or a fresh PostgreSQL database
+when DONGNE_TEST_DATABASE_URL points at a server), migrated and loaded with the
+real neighbourhoods once per run, and a real uvicorn server on a real socket.
+
+Tests within a run share the database; each one makes its own users (unique
+emails, nicknames and client addresses), so no test depends on another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from dongne import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header() -> str:
+    return f"dongne test database: {os.environ.get('DONGNE_TEST_DATABASE_URL') or 'sqlite (temporary file)'}"
+
+
+@dataclass
+class DatabaseUnderTest:
+    url: str
+    dialect: str
+
+
+def _admin_url() -> str | None:
+    return os.environ.get("DONGNE_TEST_DATABASE_URL") or None
+
+
+async def _pg_execute(admin_url: str, statement: str) -> None:
+    import asyncpg
+
+    url = make_url(admin_url)
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def fresh_database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Makes empty databases of the engine under test; drops them at the end."""
+    created: list[str] = []
+    admin = _admin_url()
+
+    def make() -> DatabaseUnderTest:
+        if admin is None:
+            path = tmp_path_factory.mktemp("db") / "dongne.sqlite3"
+            return DatabaseUnderTest(f"sqlite+aiosqlite:///{path}", "sqlite")
+        name = f"dongne_test_{secrets.token_hex(4)}"
+        asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+        return DatabaseUnderTest(url, "postgresql")
+
+    yield make
+    for name in created:
+        asyncio.run(_pg_execute(admin or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database(fresh_database_factory: object) -> DatabaseUnderTest:
+    """The run's database: migrated to head, with every Korean neighbourhood loaded."""
+    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
+    migrate.upgrade(db.url)
+    env = {**os.environ, "DONGNE_DATABASE_URL": db.url, "DONGNE_ENV": "test"}
+    subprocess.run(
+        [sys.executable, "-m", "dongne.cli", "geo", "load"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    return db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_server(database: DatabaseUnderTest, data_dir: Path, **env_extra: str) -> Server:
+    port = free_port()
+    log = data_dir / f"server-{port}.log"
+    env = {
+        **os.environ,
+        "DONGNE_DATABASE_URL": database.url,
+        "DONGNE_DATA_DIR": str(data_dir),
+        "DONGNE_ENV": "test",
+        "DONGNE_BASE_URL": f"http://127.0.0.1:{port}",
+        **env_extra,
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dongne.cli", "serve", "--port", str(port), "--no-prepare"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return Server(url, process, log)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server did not start: {log.read_text()[-3000:]}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(
+    database: DatabaseUnderTest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    srv = start_server(database, tmp_path_factory.mktemp("var"))
+    yield srv
+    stop_server(srv)
+
+
+def unique(prefix: str = "u") -> str:
+    return f"{prefix}{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[httpx.Client]:
+    """An API client from its own address, so rate limits never leak between tests."""
+    ip = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+    with httpx.Client(
+        base_url=server.url, headers={"X-Forwarded-For": ip, "Accept-Language": "ko"}, timeout=30
+    ) as c:
+        yield c
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    nickname: str
+    password: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def signup(client: httpx.Client, **overrides: str) -> Account:
+    nickname = overrides.get("nickname", unique("이웃"))
+    email = overrides.get("email", f"{unique()}@example.com")
+    password = overrides.get("password", "correct horse battery")
+    response = client.post(
+        "/api/v1/auth/signup", json={"email": email, "nickname": nickname, "password": password}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(body["user"]["id"], email, nickname, password, body["token"]["access_token"])
+
+
+@pytest.fixture
+def account(client: httpx.Client) -> Account:
+    return signup(client)
+
+
+YEOKSAM = ("1168010100", 37.50007841, 127.0385488)
+
+
+def query(database: DatabaseUnderTest, sql: str, **params: object) -> list[tuple[object, ...]]:
+    """Read the database directly, to check what a response cannot show."""
+    from sqlalchemy import text
+
+    from dongne.db import make_engine
+
+    async def run() -> list[tuple[object, ...]]:
+        engine = make_engine(database.url)
+        try:
+            async with engine.connect() as conn:
+                result = await conn.execute(text(sql), params)
+                return [tuple(r) for r in result.fetchall()] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
