@@ -47,7 +47,7 @@ test-sqlite: test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: test-deps
-	DONGNE_TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DONGNE_TEST_DATABASE_URL=$(TEST_PG_URL) DONGNE_TEST_ONLY_DB=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from dongne import __version__
@@ -28,6 +29,13 @@ from dongne.listings import pages as listings_pages
 from dongne.web import CSRF_COOKIE, check_csrf
 
 log = logging.getLogger(__name__)
+
+_DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dongne API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/js/docs.js"></script></body></html>"""
 
 
 @dataclass
@@ -65,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await svc.limits.close()
             await svc.db.dispose()
 
     from fastapi import Depends
@@ -76,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(check_csrf)],
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below from vendored files: no page loads from another host
         redoc_url=None,
     )
     install_error_handlers(app)
@@ -97,6 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         listings_pages.router,
     ):
         app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(_DOCS_HTML)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

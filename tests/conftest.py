@@ -32,6 +32,21 @@ def pytest_report_header() -> str:
     return f"dongne test database: {os.environ.get('DONGNE_TEST_DATABASE_URL') or 'sqlite (temporary file)'}"
 
 
+DB_FIXTURES = {"database", "server", "fresh_database_factory"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass (DONGNE_TEST_ONLY_DB=1) runs only the tests that touch
+    a database: the others would repeat the SQLite pass exactly."""
+    if os.environ.get("DONGNE_TEST_ONLY_DB") != "1":
+        return
+    keep = [i for i in items if DB_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @dataclass
 class DatabaseUnderTest:
     url: str

@@ -110,15 +110,19 @@ def read_csv(path: Path | Traversable) -> Dataset:
 
 
 def short_name(full_name: str) -> str:
-    """The last word of a full name ("서울특별시 강남구 역삼동" → "역삼동").
+    """The everyday name of a Korean place: the last word of its administrative
+    full name ("서울특별시 강남구 역삼동" → "역삼동"). Names in other scripts are
+    not hierarchical in that way and stay whole ("Paris 1er Arrondissement").
 
-    A last word that is only a parenthesised qualifier ("Springfield (North)") stays
-    attached to the word before it.
+    A last word that is only a parenthesised qualifier stays attached to the word
+    before it.
     """
     words = full_name.split()
     name = words[-1]
     if name.startswith("(") and len(words) > 1:
         name = f"{words[-2]} {name}"
+    if not any("\uac00" <= ch <= "\ud7a3" for ch in name):
+        return full_name
     return name
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import UserNeighbourhood
@@ -56,7 +56,10 @@ async def load_dataset(
     Neighbourhoods that users have chosen are kept even if the new data lacks
     them, so no account loses its place; they get no ranges beyond themselves.
     """
-    await db.execute(delete(NeighbourhoodRange))
+    if (await db.connection()).dialect.name == "postgresql":
+        await db.execute(text("TRUNCATE neighbourhood_ranges"))  # transactional there
+    else:
+        await db.execute(delete(NeighbourhoodRange))
     await db.execute(delete(NeighbourhoodAlias))
     referenced = set(
         (await db.scalars(select(UserNeighbourhood.neighbourhood_id).distinct())).all()
@@ -98,15 +101,7 @@ async def load_dataset(
         await db.execute(insert(NeighbourhoodAlias), alias_chunk)
 
     kept = sorted(nid for nid in existing if nid not in new_ids)
-    pairs = 0
-    for range_chunk in _chunks(
-        {"origin_id": o, "target_id": t, "level": lvl}
-        for o, t, lvl in _ranges_with_self(dataset.rows, kept)
-    ):
-        await db.execute(insert(NeighbourhoodRange), range_chunk)
-        pairs += len(range_chunk)
-        if progress:
-            progress("ranges", len(range_chunk))
+    pairs = await _insert_ranges(db, _ranges_with_self(dataset.rows, kept), progress)
     return LoadReport(
         neighbourhoods=len(dataset.rows),
         aliases=len(aliases),
@@ -114,6 +109,34 @@ async def load_dataset(
         dropped=dict(dataset.dropped),
         kept_referenced=len(kept),
     )
+
+
+async def _insert_ranges(
+    db: AsyncSession,
+    pairs: Iterable[tuple[str, str, int]],
+    progress: Callable[[str, int], None] | None,
+) -> int:
+    """A million rows: straight to the driver (COPY on PostgreSQL, executemany on
+    SQLite), skipping the ORM, which would take ten times as long."""
+    conn = await db.connection()
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    total = 0
+    for chunk in _chunks(((o, lvl, t) for o, t, lvl in pairs), 50_000):
+        if conn.dialect.name == "postgresql":
+            await driver.copy_records_to_table(
+                "neighbourhood_ranges", records=chunk, columns=["origin_id", "level", "target_id"]
+            )
+        else:
+            await conn.exec_driver_sql(
+                "INSERT INTO neighbourhood_ranges (origin_id, level, target_id) VALUES (?, ?, ?)",
+                chunk,
+            )
+        total += len(chunk)
+        if progress:
+            progress("ranges", len(chunk))
+    return total
 
 
 def _alias_reason(old: str, new: str) -> str:

@@ -9,6 +9,7 @@ import time
 from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 
 from dongne.kit.errors import RateLimited
 
@@ -16,13 +17,23 @@ from dongne.kit.errors import RateLimited
 class RateLimits:
     def __init__(self, redis_url: str | None, *, prefix: str = "dongne-limits") -> None:
         self.storage: Storage
+        self._pool: ConnectionPool | None = None
         if redis_url:
+            # Our own pool, so shutting down closes its connections.
+            self._pool = ConnectionPool.from_url(redis_url)
             self.storage = RedisStorage(
-                f"async+{redis_url}", implementation="redispy", key_prefix=prefix
+                f"async+{redis_url}",
+                implementation="redispy",
+                key_prefix=prefix,
+                connection_pool=self._pool,  # type: ignore[arg-type]
             )
         else:
             self.storage = MemoryStorage()
         self.limiter = MovingWindowRateLimiter(self.storage)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def hit(self, limit: str, *identifiers: str) -> None:
         """Count one hit; raise :class:`RateLimited` when over ``limit`` ("5/minute")."""

@@ -147,18 +147,6 @@ def upgrade() -> None:
         sa.Column("origin_id", sa.String(length=32), nullable=False),
         sa.Column("level", sa.SmallInteger(), nullable=False),
         sa.Column("target_id", sa.String(length=32), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["origin_id"],
-            ["neighbourhoods.id"],
-            name=op.f("fk_neighbourhood_ranges_origin_id_neighbourhoods"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["target_id"],
-            ["neighbourhoods.id"],
-            name=op.f("fk_neighbourhood_ranges_target_id_neighbourhoods"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint(
             "origin_id", "level", "target_id", name=op.f("pk_neighbourhood_ranges")
         ),

@@ -1,0 +1,58 @@
+"""`dongne geo load FILE.csv`: any CSV with the same columns, all or nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dongne import migrate
+from tests.conftest import ROOT, DatabaseUnderTest, query
+
+PARIS = """dnid,dnname,dnlatitude,dnlongitude,dnradius
+FR75101,Paris 1er Arrondissement,48.8625,2.3364,1.0
+FR75104,Paris 4e Arrondissement,48.8543,2.3576,0.9
+FR75116,Paris 16e Arrondissement,48.8603,2.2621,2.5
+FR69001,Lyon 1er Arrondissement,45.7676,4.8344,0.8
+"""
+
+
+def load(db: DatabaseUnderTest, path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DONGNE_DATABASE_URL": db.url}
+    return subprocess.run(
+        [sys.executable, "-m", "dongne.cli", "geo", "load", str(path)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_foreign_csv_loads_with_its_ranges(
+    fresh_database_factory: object, tmp_path: Path
+) -> None:
+    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
+    migrate.upgrade(db.url)
+    csv = tmp_path / "paris.csv"
+    csv.write_text(PARIS, encoding="utf-8")
+    run = load(db, csv)
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "loaded 4 neighbourhoods" in run.stdout
+    names = dict(query(db, "SELECT id, name FROM neighbourhoods"))
+    assert names["FR75101"] == "Paris 1er Arrondissement"  # no Korean-style shortening
+    ranges = query(
+        db, "SELECT target_id, level FROM neighbourhood_ranges WHERE origin_id = 'FR75101'"
+    )
+    levels = dict(ranges)
+    assert levels["FR75101"] == 0
+    assert levels["FR75104"] == 1  # 1.8 km apart
+    assert "FR69001" not in levels  # Lyon is 390 km away
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text(PARIS + "FR13001,Marseille,not-a-number,5.37,1.0\n", encoding="utf-8")
+    failed = load(db, broken)
+    assert failed.returncode == 2
+    assert "6" in failed.stdout  # names the offending line
+    assert query(db, "SELECT count(*) FROM neighbourhoods")[0][0] == 4  # nothing changed
