@@ -22,10 +22,16 @@ from dongne.geo import pages as geo_pages
 from dongne.geo.index import NeighbourhoodIndex
 from dongne.geo.service import build_index
 from dongne.kit.errors import install_error_handlers
+from dongne.kit.hub import Hub, make_hub
+from dongne.kit.jobs import Jobs
+from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
 from dongne.kit.ratelimit import RateLimits
 from dongne.kit.security import CsrfTokens
+from dongne.listings import api as listings_api
 from dongne.listings import pages as listings_pages
+from dongne.notifications import api as notifications_api
+from dongne.notifications import pages as notifications_pages
 from dongne.web import CSRF_COOKIE, check_csrf
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,15 @@ class Services:
     limits: RateLimits
     csrf: CsrfTokens
     geo_index: NeighbourhoodIndex
+    hub: Hub
+    media: LocalMediaStorage
+    jobs: Jobs
+
+    async def close(self) -> None:
+        await self.jobs.drain()
+        await self.hub.close()
+        await self.limits.close()
+        await self.db.dispose()
 
 
 async def build_services(settings: Settings) -> Services:
@@ -53,12 +68,18 @@ async def build_services(settings: Settings) -> Services:
         index = await build_index(session, settings.coverage_tolerance_km)
     if not len(index):
         log.warning("no neighbourhoods loaded: run `dongne geo load`")
+    hub = make_hub(settings.redis_url)
+    await hub.start()
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
     return Services(
         settings=settings,
         db=db,
         limits=RateLimits(settings.redis_url),
         csrf=CsrfTokens(settings.resolved_secret_key()),
         geo_index=index,
+        hub=hub,
+        media=LocalMediaStorage(settings.media_dir),
+        jobs=Jobs(),
     )
 
 
@@ -73,8 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await svc.limits.close()
-            await svc.db.dispose()
+            await svc.close()
 
     from fastapi import Depends
 
@@ -98,12 +118,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     static = resources.files("dongne") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=str(settings.media_dir)), name="media")
     for router in (
         accounts_api.router,
         geo_api.router,
+        listings_api.router,
+        notifications_api.router,
         accounts_pages.router,
         geo_pages.router,
         listings_pages.router,
+        notifications_pages.router,
     ):
         app.include_router(router)
 

@@ -106,7 +106,7 @@ def user_promote(
             console.print(f"[red]{exc.text()}[/red]")
             raise typer.Exit(1) from None
         finally:
-            await svc.db.dispose()
+            await svc.close()
 
     asyncio.run(run())
 

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     login_limit_per_ip: str = "20/minute"
     login_limit_per_account: str = "5/minute"
     signup_limit_per_ip: str = "10/hour"
+    photo_limit_per_user: str = "120/hour"
+    listing_limit_per_user: str = "30/hour"
+    search_limit_per_ip: str = "120/minute"
 
     default_locale: Literal["ko", "en"] = "ko"
     demo_on_first_start: bool = Field(default=True)

@@ -140,31 +140,49 @@ async def check_csrf(request: Request) -> None:
         )
 
 
-async def get_ctx(request: Request, db: Db) -> Ctx:
+async def _resolve(
+    request: Request, db: AsyncSession
+) -> tuple[User | None, AuthSession | None, bool]:
     token = bearer_token(request)
     via_bearer = token is not None
     if token is None:
         token = request.cookies.get(SESSION_COOKIE)
-    user: User | None = None
-    session_id: str | None = None
-    if token:
-        row = (
-            await db.execute(
-                select(AuthSession, User)
-                .join(User, User.id == AuthSession.user_id)
-                .where(
-                    AuthSession.token_hash == token_digest(token),
-                    AuthSession.expires_at > utcnow(),
-                    User.deleted_at.is_(None),
-                )
+    if not token:
+        return None, None, via_bearer
+    row = (
+        await db.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.token_hash == token_digest(token),
+                AuthSession.expires_at > utcnow(),
+                User.deleted_at.is_(None),
             )
-        ).first()
-        if row is not None:
-            auth, user = row.tuple()
-            session_id = auth.public_id
-            request.state.user = Viewer(user.id, user.nickname or "", user.is_operator)
-        elif via_bearer:
+        )
+    ).first()
+    if row is None:
+        if via_bearer:
             raise AuthenticationRequired(N_("인증 토큰이 만료되었거나 올바르지 않습니다."))
+        return None, None, via_bearer
+    auth, user = row.tuple()
+    return user, auth, via_bearer
+
+
+async def authenticated_user_id(request: Request) -> int:
+    """For long-lived streams: who is asking, without keeping a database
+    session (and its connection) open for the life of the stream."""
+    async with services(request).db.sessions() as db:
+        user, _auth, _ = await _resolve(request, db)
+    if user is None:
+        raise AuthenticationRequired()
+    return user.id
+
+
+async def get_ctx(request: Request, db: Db) -> Ctx:
+    user, auth, via_bearer = await _resolve(request, db)
+    session_id = auth.public_id if auth else None
+    if user is not None:
+        request.state.user = Viewer(user.id, user.nickname or "", user.is_operator)
     return Ctx(
         svc=services(request),
         db=db,

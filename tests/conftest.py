@@ -222,7 +222,8 @@ YEOKSAM = ("1168010100", 37.50007841, 127.0385488)
 
 
 def query(database: DatabaseUnderTest, sql: str, **params: object) -> list[tuple[object, ...]]:
-    """Read the database directly, to check what a response cannot show."""
+    """Read (or, to set up a case such as a day-old listing, change) the
+    database directly: what a response cannot show or a client cannot do."""
     from sqlalchemy import text
 
     from dongne.db import make_engine
@@ -230,7 +231,7 @@ def query(database: DatabaseUnderTest, sql: str, **params: object) -> list[tuple
     async def run() -> list[tuple[object, ...]]:
         engine = make_engine(database.url)
         try:
-            async with engine.connect() as conn:
+            async with engine.begin() as conn:
                 result = await conn.execute(text(sql), params)
                 return [tuple(r) for r in result.fetchall()] if result.returns_rows else []
         finally:

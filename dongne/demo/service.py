@@ -64,4 +64,4 @@ async def run_demo(settings: Settings, *, users: int, seed: int, console: Consol
             f"demo: {created} residents; log in as demo1@dongne.example / {DEMO_PASSWORD}"
         )
     finally:
-        await svc.db.dispose()
+        await svc.close()

@@ -1,0 +1,170 @@
+"""A doorbell between workers: small notices published after commit, fanned
+out to the connections that care. In one process by default; through Redis
+pub/sub when ``DONGNE_REDIS_URL`` is set, so a user connected to worker A hears
+what was written through worker B.
+
+The hub is only a doorbell. A notice says *that* something changed (a
+notification, a message with sequence n); the receiver reads the record from
+the database, so a lost notice delays a delivery but never loses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+
+log = logging.getLogger(__name__)
+
+Notice = dict[str, Any]
+QUEUE_SIZE = 256
+
+
+class Subscription:
+    """One listener's queue. When it overflows the listener is told to resync
+    from the database instead of silently dropping notices."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.queue: asyncio.Queue[Notice] = asyncio.Queue(QUEUE_SIZE)
+
+    def offer(self, notice: Notice) -> None:
+        try:
+            self.queue.put_nowait(notice)
+        except asyncio.QueueFull:
+            with contextlib.suppress(asyncio.QueueEmpty):
+                while True:
+                    self.queue.get_nowait()
+            self.queue.put_nowait({"type": "resync"})
+
+    async def get(self, within: float | None = None) -> Notice | None:
+        """The next notice, or None when none came ``within`` seconds."""
+        try:
+            return await asyncio.wait_for(self.queue.get(), within)
+        except TimeoutError:
+            return None
+
+
+class Hub:
+    """In-process fan-out; the base for the Redis hub."""
+
+    def __init__(self) -> None:
+        self._subs: dict[str, set[Subscription]] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._subs.clear()
+
+    async def publish(self, channel: str, notice: Notice) -> None:
+        self._deliver(channel, notice)
+
+    def _deliver(self, channel: str, notice: Notice) -> None:
+        for sub in list(self._subs.get(channel, ())):
+            sub.offer(notice)
+
+    async def _first_listener(self, channel: str) -> None:
+        return None
+
+    async def _last_listener_left(self, channel: str) -> None:
+        return None
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, *channels: str) -> AsyncIterator[Subscription]:
+        sub = Subscription(",".join(channels))
+        for channel in channels:
+            listeners = self._subs.setdefault(channel, set())
+            listeners.add(sub)
+            if len(listeners) == 1:
+                await self._first_listener(channel)
+        try:
+            yield sub
+        finally:
+            for channel in channels:
+                listeners = self._subs.get(channel, set())
+                listeners.discard(sub)
+                if not listeners:
+                    self._subs.pop(channel, None)
+                    await self._last_listener_left(channel)
+
+    @property
+    def listener_count(self) -> int:
+        return sum(len(s) for s in self._subs.values())
+
+
+class RedisHub(Hub):
+    """Fan-out across workers through Redis pub/sub: one connection per
+    worker subscribes to the channels its local listeners need."""
+
+    def __init__(self, url: str, prefix: str = "dongne:") -> None:
+        super().__init__()
+        self._redis: Redis = Redis.from_url(url)
+        self._pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._prefix = prefix
+        self._task: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        # A placeholder channel keeps the pub/sub connection in subscribed mode.
+        await self._pubsub.subscribe(self._prefix + "_")
+        self._task = asyncio.create_task(self._listen(), name="redis-hub")
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._redis.aclose()
+        await super().close()
+
+    async def publish(self, channel: str, notice: Notice) -> None:
+        try:
+            await self._redis.publish(self._prefix + channel, json.dumps(notice))
+        except Exception:  # the database has the record; receivers catch up on reconnect
+            log.warning("redis publish failed on %s", channel, exc_info=True)
+
+    async def _first_listener(self, channel: str) -> None:
+        with contextlib.suppress(Exception):
+            await self._pubsub.subscribe(self._prefix + channel)
+
+    async def _last_listener_left(self, channel: str) -> None:
+        with contextlib.suppress(Exception):
+            await self._pubsub.unsubscribe(self._prefix + channel)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async for message in self._pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    raw = message["channel"]
+                    channel = (raw.decode() if isinstance(raw, bytes) else raw)[len(self._prefix) :]
+                    self._deliver(channel, json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Redis went away: tell every listener to resync from the database,
+                # then resubscribe once it is back.
+                log.warning("redis hub connection lost; reconnecting", exc_info=True)
+                for channel in list(self._subs):
+                    self._deliver(channel, {"type": "resync"})
+                await asyncio.sleep(0.5)
+                with contextlib.suppress(Exception):
+                    await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                    self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                    await self._pubsub.subscribe(
+                        self._prefix + "_", *[self._prefix + c for c in self._subs]
+                    )
+
+
+def make_hub(redis_url: str | None) -> Hub:
+    return RedisHub(redis_url) if redis_url else Hub()

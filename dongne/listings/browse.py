@@ -1,0 +1,137 @@
+"""What a viewer browses — the feed, search and a listing's page — assembled
+for both the JSON API and the HTML pages, with the events browsing leaves."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dongne.accounts.models import User
+from dongne.geo.models import Neighbourhood
+from dongne.kit.errors import InvalidInput
+from dongne.kit.i18n import N_
+from dongne.listings import queries, service
+from dongne.listings.models import CATEGORIES, Listing, ListingLike, ListingPhoto
+from dongne.listings.schemas import ListingOut, Page, PhotoOut, SellerOut
+from dongne.listings.text import query_plan
+from dongne.photos.models import Photo
+from dongne.web import Ctx
+
+
+def photo_out(ctx: Ctx, photo: Photo) -> PhotoOut:
+    media = ctx.svc.media
+    return PhotoOut(
+        id=photo.id,
+        url=media.url(photo.full_key),
+        large_url=media.url(photo.large_key),
+        thumb_url=media.url(photo.small_key),
+        width=photo.width,
+        height=photo.height,
+    )
+
+
+async def listing_photos(ctx: Ctx, listing_id: int) -> list[Photo]:
+    return list(
+        (
+            await ctx.db.scalars(
+                select(Photo)
+                .join(ListingPhoto, ListingPhoto.photo_id == Photo.id)
+                .where(ListingPhoto.listing_id == listing_id)
+                .order_by(ListingPhoto.position)
+            )
+        ).all()
+    )
+
+
+async def listing_out(ctx: Ctx, listing: Listing) -> ListingOut:
+    await ctx.db.flush()
+    await ctx.db.refresh(listing)  # counters move by UPDATE statements, not the ORM
+    seller = await ctx.db.get(User, listing.seller_id)
+    place = await ctx.db.get(Neighbourhood, listing.neighbourhood_id)
+    liked = bool(
+        ctx.user is not None
+        and await ctx.db.get(ListingLike, (ctx.user.id, listing.id)) is not None
+    )
+    is_mine = ctx.user is not None and ctx.user.id == listing.seller_id
+    wait = service.next_bump_at(listing)
+    card = queries.card(listing, place.name if place else "", ctx.svc.media)
+    return ListingOut(
+        **card.model_dump(),
+        description=listing.description,
+        category=listing.category,
+        accepts_offers=listing.accepts_offers,
+        is_hidden=listing.is_hidden,
+        view_count=listing.view_count,
+        seller=SellerOut(
+            id=listing.seller_id, nickname=(seller.nickname if seller else None) or ""
+        ),
+        photos=[photo_out(ctx, p) for p in await listing_photos(ctx, listing.id)],
+        liked=liked,
+        is_mine=is_mine,
+        can_bump_at=(listing.sort_at + service.BUMP_INTERVAL) if is_mine and wait else None,
+    )
+
+
+def _filters(category: str | None, free: bool, hide_sold: bool) -> queries.FeedFilter:
+    if category is not None and category not in CATEGORIES:
+        raise InvalidInput(N_("카테고리를 선택해 주세요."), field="category")
+    return queries.FeedFilter(category=category, free_only=free, hide_sold=hide_sold)
+
+
+async def run_feed(
+    ctx: Ctx,
+    category: str | None,
+    free: bool,
+    hide_sold: bool,
+    cursor: str | None,
+    neighbourhood_id: str | None,
+) -> Page:
+    filters = _filters(category, free, hide_sold)
+    place = await service.viewer_place(ctx, neighbourhood_id)
+    if place is None:
+        raise InvalidInput(N_("먼저 동네를 선택해 주세요."), field="neighbourhood_id")
+    targets = await queries.range_targets(ctx.db, *place)
+    ids, next_cursor = await queries.feed_ids(ctx.db, targets, filters, cursor)
+    ctx.record(
+        "feed_viewed",
+        neighbourhood_id=place[0],
+        level=place[1],
+        first_page=cursor is None,
+        count=len(ids),
+        category=category,
+    )
+    return Page(items=await queries.cards(ctx.db, ctx.svc.media, ids), next_cursor=next_cursor)
+
+
+async def run_search(
+    ctx: Ctx,
+    text: str,
+    category: str | None,
+    free: bool,
+    hide_sold: bool,
+    cursor: str | None,
+    neighbourhood_id: str | None,
+) -> Page:
+    filters = _filters(category, free, hide_sold)
+    await ctx.limit(ctx.svc.settings.search_limit_per_ip, "search", ctx.ip)
+    place = await service.viewer_place(ctx, neighbourhood_id)
+    if place is None:
+        raise InvalidInput(N_("먼저 동네를 선택해 주세요."), field="neighbourhood_id")
+    plan = query_plan(text)
+    if plan.is_empty:
+        raise InvalidInput(N_("검색어를 입력해 주세요."), field="q")
+    targets = await queries.range_targets(ctx.db, *place)
+    ids, next_cursor = await queries.search_ids(ctx.db, targets, plan, filters, cursor)
+    query = " ".join(text.split())
+    if cursor is None:
+        # Searches that find nothing are the unmet demand operators read later.
+        ctx.record(
+            "search_performed",
+            query=query,
+            neighbourhood_id=place[0],
+            level=place[1],
+            category=category,
+            result_count=len(ids),
+            more=next_cursor is not None,
+        )
+        await service.remember_search(ctx, query)
+    return Page(items=await queries.cards(ctx.db, ctx.svc.media, ids), next_cursor=next_cursor)

@@ -1,0 +1,1 @@
+"""In-app notifications, delivered live while a page is open."""
