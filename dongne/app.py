@@ -7,14 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne import __version__
 from dongne.accounts import api as accounts_api
 from dongne.accounts import pages as accounts_pages
+from dongne.chat import api as chat_api
+from dongne.chat import ws as chat_ws
+from dongne.chat.service import send_reminder
 from dongne.config import Settings, get_settings
 from dongne.db import Database
 from dongne.geo import api as geo_api
@@ -27,6 +32,7 @@ from dongne.kit.jobs import Jobs
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
 from dongne.kit.ratelimit import RateLimits
+from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import CsrfTokens
 from dongne.listings import api as listings_api
 from dongne.listings import pages as listings_pages
@@ -54,8 +60,10 @@ class Services:
     hub: Hub
     media: LocalMediaStorage
     jobs: Jobs
+    scheduler: Scheduler
 
     async def close(self) -> None:
+        await self.scheduler.stop()
         await self.jobs.drain()
         await self.hub.close()
         await self.limits.close()
@@ -71,6 +79,10 @@ async def build_services(settings: Settings) -> Services:
     hub = make_hub(settings.redis_url)
     await hub.start()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+
+    async def reminder(session: AsyncSession, payload: dict[str, Any]) -> None:
+        await send_reminder(session, hub, payload)
+
     return Services(
         settings=settings,
         db=db,
@@ -80,6 +92,7 @@ async def build_services(settings: Settings) -> Services:
         hub=hub,
         media=LocalMediaStorage(settings.media_dir),
         jobs=Jobs(),
+        scheduler=Scheduler(db, {"appointment_reminder": reminder}),
     )
 
 
@@ -91,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = svc = await build_services(settings)
+        svc.scheduler.start()
         try:
             yield
         finally:
@@ -124,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_api.router,
         geo_api.router,
         listings_api.router,
+        chat_api.router,
+        chat_ws.router,
         notifications_api.router,
         accounts_pages.router,
         geo_pages.router,

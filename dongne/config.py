@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     photo_limit_per_user: str = "120/hour"
     listing_limit_per_user: str = "30/hour"
     search_limit_per_ip: str = "120/minute"
+    message_limit_per_user: str = "600/minute"
+    chat_start_limit_per_user: str = "60/hour"
 
     default_locale: Literal["ko", "en"] = "ko"
     demo_on_first_start: bool = Field(default=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +55,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 Db = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
-def client_ip(request: Request) -> str:
+def request_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -79,6 +80,8 @@ class Ctx:
     user: User | None = None
     session_id: str | None = None
     via_bearer: bool = False
+    # Set for anything a client sent (requests, WebSocket frames): rate limits apply.
+    client_ip: str | None = None
 
     @property
     def locale(self) -> str:
@@ -86,11 +89,11 @@ class Ctx:
 
     @property
     def ip(self) -> str:
-        return client_ip(self.request) if self.request else "local"
+        return self.client_ip or "local"
 
     async def limit(self, limit: str, *keys: str) -> None:
-        """Count a hit against a rate limit; only client requests are limited."""
-        if self.request is not None:
+        """Count a hit against a rate limit; only what clients send is limited."""
+        if self.client_ip is not None:
             await self.svc.limits.hit(limit, *keys)
 
     def require_user(self) -> User:
@@ -117,11 +120,14 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-async def check_csrf(request: Request) -> None:
+async def check_csrf(connection: HTTPConnection) -> None:
     """Every state-changing request made with the browser's cookies must echo
     the CSRF cookie in the ``X-CSRF-Token`` header (htmx, fetch) or in the
     ``csrf_token`` form field (plain forms). Bearer-token clients carry no
-    ambient credentials and are exempt."""
+    ambient credentials and are exempt. (WebSockets check their Origin instead.)"""
+    if not isinstance(connection, Request):
+        return
+    request = connection
     if request.method not in UNSAFE_METHODS or bearer_token(request):
         return
     is_page = not request.url.path.startswith("/api/")
@@ -190,6 +196,7 @@ async def get_ctx(request: Request, db: Db) -> Ctx:
         user=user,
         session_id=session_id,
         via_bearer=via_bearer,
+        client_ip=request_ip(request),
     )
 
 

@@ -1,0 +1,1 @@
+"""Buyer–seller chat that never loses a message: persist first, then ring."""
