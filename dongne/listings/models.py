@@ -127,7 +127,11 @@ class ListingTerm(Base):
 
     __tablename__ = "listing_terms"
 
-    term: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Byte order on both engines, so prefix ranges (term >= 'rtx' AND term < 'rtx\uffff')
+    # mean the same: SQLite's BINARY collation, PostgreSQL's "C".
+    term: Mapped[str] = mapped_column(
+        String(32).with_variant(String(32, collation="C"), "postgresql"), primary_key=True
+    )
     neighbourhood_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True, index=True

@@ -200,7 +200,11 @@ def upgrade() -> None:
 
     op.create_table(
         "listing_terms",
-        sa.Column("term", sa.String(length=32), nullable=False),
+        sa.Column(
+            "term",
+            sa.String(length=32).with_variant(sa.String(length=32, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("neighbourhood_id", sa.String(length=32), nullable=False),
         sa.Column(
             "listing_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
