@@ -62,6 +62,6 @@ messages: test-deps
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
 	  --omit-header -o dongne/locale/messages.pot .
 	@if [ -f dongne/locale/en/LC_MESSAGES/messages.po ]; then \
-	  $(BIN)/pybabel update -i dongne/locale/messages.pot -d dongne/locale -l en --no-fuzzy-matching --omit-header; \
+	  $(BIN)/pybabel update -i dongne/locale/messages.pot -d dongne/locale -l en --no-fuzzy-matching; \
 	else \
 	  $(BIN)/pybabel init -i dongne/locale/messages.pot -d dongne/locale -l en; fi

@@ -9,7 +9,14 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
 from dongne.listings import queries, service
-from dongne.listings.browse import listing_out, photo_out, run_feed, run_search
+from dongne.listings.browse import (
+    listing_out,
+    my_keywords,
+    photo_out,
+    run_feed,
+    run_search,
+    suggestions,
+)
 from dongne.listings.models import CATEGORIES, STATUSES
 from dongne.listings.schemas import (
     HiddenIn,
@@ -22,7 +29,7 @@ from dongne.listings.schemas import (
     PhotoOut,
     StatusIn,
 )
-from dongne.listings.text import MAX_QUERY_LENGTH, query_plan
+from dongne.listings.text import MAX_QUERY_LENGTH
 from dongne.photos.processing import MAX_PHOTO_BYTES, PhotoTooLarge
 from dongne.photos.service import store_photo
 from dongne.web import CtxDep
@@ -87,17 +94,7 @@ async def suggest(
     neighbourhood_id: PlaceParam = None,
 ) -> list[str]:
     """Search-as-you-type: titles of matching listings in range."""
-    place = await service.viewer_place(ctx, neighbourhood_id)
-    plan = query_plan(q, as_you_type=True)
-    if place is None or plan.is_empty:
-        return []
-    targets = await queries.range_targets(ctx.db, *place)
-    ids, _ = await queries.search_ids(ctx.db, targets, plan, queries.FeedFilter(), None, limit=8)
-    seen: list[str] = []
-    for c in await queries.cards(ctx.db, ctx.svc.media, ids):
-        if c.title not in seen:
-            seen.append(c.title)
-    return seen
+    return await suggestions(ctx, q, neighbourhood_id)
 
 
 @router.get("/searches/recent")
@@ -222,15 +219,7 @@ async def my_likes(ctx: CtxDep) -> list[ListingCard]:
 
 @router.get("/me/keywords")
 async def keywords(ctx: CtxDep) -> list[KeywordOut]:
-    from sqlalchemy import select
-
-    from dongne.listings.models import KeywordAlert
-
-    user = ctx.require_user()
-    rows = await ctx.db.scalars(
-        select(KeywordAlert).where(KeywordAlert.user_id == user.id).order_by(KeywordAlert.id)
-    )
-    return [KeywordOut(id=k.id, keyword=k.keyword, created_at=k.created_at) for k in rows]
+    return await my_keywords(ctx)
 
 
 @router.post("/me/keywords", status_code=status.HTTP_201_CREATED)

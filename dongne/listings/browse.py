@@ -10,8 +10,8 @@ from dongne.geo.models import Neighbourhood
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
 from dongne.listings import queries, service
-from dongne.listings.models import CATEGORIES, Listing, ListingLike, ListingPhoto
-from dongne.listings.schemas import ListingOut, Page, PhotoOut, SellerOut
+from dongne.listings.models import CATEGORIES, KeywordAlert, Listing, ListingLike, ListingPhoto
+from dongne.listings.schemas import KeywordOut, ListingOut, Page, PhotoOut, SellerOut
 from dongne.listings.text import query_plan
 from dongne.photos.models import Photo
 from dongne.web import Ctx
@@ -59,7 +59,6 @@ async def listing_out(ctx: Ctx, listing: Listing) -> ListingOut:
         description=listing.description,
         category=listing.category,
         accepts_offers=listing.accepts_offers,
-        is_hidden=listing.is_hidden,
         view_count=listing.view_count,
         seller=SellerOut(
             id=listing.seller_id, nickname=(seller.nickname if seller else None) or ""
@@ -135,3 +134,22 @@ async def run_search(
         )
         await service.remember_search(ctx, query)
     return Page(items=await queries.cards(ctx.db, ctx.svc.media, ids), next_cursor=next_cursor)
+
+
+async def suggestions(ctx: Ctx, text: str, neighbourhood_id: str | None) -> list[str]:
+    """Search-as-you-type: up to eight distinct titles of matching listings in range."""
+    place = await service.viewer_place(ctx, neighbourhood_id)
+    plan = query_plan(text, as_you_type=True)
+    if place is None or plan.is_empty:
+        return []
+    targets = await queries.range_targets(ctx.db, *place)
+    ids, _ = await queries.search_ids(ctx.db, targets, plan, queries.FeedFilter(), None, limit=8)
+    return list(dict.fromkeys(c.title for c in await queries.cards(ctx.db, ctx.svc.media, ids)))
+
+
+async def my_keywords(ctx: Ctx) -> list[KeywordOut]:
+    user = ctx.require_user()
+    rows = await ctx.db.scalars(
+        select(KeywordAlert).where(KeywordAlert.user_id == user.id).order_by(KeywordAlert.id)
+    )
+    return [KeywordOut(id=k.id, keyword=k.keyword, created_at=k.created_at) for k in rows]

@@ -148,7 +148,9 @@ def search_statement(
     if plan.terms:
         matched = matched.where(ListingTerm.term.in_(plan.terms))
     if plan.prefix is not None:
-        upper = prefix_upper_bound(plan.prefix)
+        # The plan's own bound: for Hangul it also covers the syllables the last one
+        # may still become (원모 … 원묘 while typing 원목).
+        upper = plan.prefix_upper or prefix_upper_bound(plan.prefix)
         prefixed = select(ListingTerm.listing_id).where(
             ListingTerm.neighbourhood_id.in_(targets),
             ListingTerm.term >= plan.prefix,
@@ -228,6 +230,7 @@ def card(listing: Listing, place_name: str, media: MediaStorage) -> ListingCard:
         price=listing.price,
         is_free=listing.is_free,
         status=listing.status,
+        is_hidden=listing.is_hidden,
         neighbourhood=PlaceOut(id=listing.neighbourhood_id, name=place_name),
         thumb_url=media.url(listing.cover_key) if listing.cover_key else None,
         created_at=listing.created_at,

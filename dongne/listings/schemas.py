@@ -109,6 +109,7 @@ class ListingCard(BaseModel):
     price: int
     is_free: bool
     status: str
+    is_hidden: bool
     neighbourhood: PlaceOut
     thumb_url: str | None
     created_at: datetime
@@ -122,7 +123,6 @@ class ListingOut(ListingCard):
     description: str
     category: str
     accepts_offers: bool
-    is_hidden: bool
     view_count: int
     seller: SellerOut
     photos: list[PhotoOut]
