@@ -1,0 +1,1 @@
+"""Trust and safety: deals, reviews, manner temperature, reports, blocks, fraud signals."""
