@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,7 +50,7 @@ from dongne.web import SESSION_COOKIE, Ctx
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-SWEEP_SECONDS = 20.0
+SWEEP_SECONDS = 90.0  # plus up to a third more at random, so sockets do not sweep in step
 HELLO_SECONDS = 10.0
 CLOSE_UNAUTHORISED = 4401
 
@@ -223,7 +224,7 @@ class Connection:
 
     async def _push(self, sub: Any) -> None:
         while True:
-            notice = await sub.get(SWEEP_SECONDS)
+            notice = await sub.get(SWEEP_SECONDS * (1 + random.random() / 3))
             try:
                 if notice is None or notice.get("type") == "resync":
                     await self._sweep()

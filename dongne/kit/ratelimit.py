@@ -8,7 +8,7 @@ import time
 
 from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import ConnectionPool
 
 from dongne.kit.errors import RateLimited
@@ -29,7 +29,9 @@ class RateLimits:
             )
         else:
             self.storage = MemoryStorage()
-        self.limiter = MovingWindowRateLimiter(self.storage)
+        # A sliding-window counter costs O(1) per hit; a moving window keeps every
+        # timestamp, which at chat rates made each message scan thousands of entries.
+        self.limiter = SlidingWindowCounterRateLimiter(self.storage)
 
     async def close(self) -> None:
         if self._pool is not None:
