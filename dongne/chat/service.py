@@ -212,21 +212,23 @@ async def send_message(
     if them is not None and them.left_at is not None:
         raise Conflict(N_("상대방이 대화방을 나갔어요."))
     await ctx.limit(ctx.svc.settings.message_limit_per_user, "message", str(user.id))
-    seq = await _next_seq(ctx, conversation)
-    message = Message(
-        conversation_id=conversation.id,
-        seq=seq,
-        sender_id=user.id,
-        client_id=client_id,
-        kind=kind,
-        body=body,
-        photo_id=photo_id,
-    )
-    ctx.db.add(message)
     try:
+        # Sequence number and row in one savepoint: if a retry of the same send won
+        # the race, both are undone together and no seq is skipped.
         async with ctx.db.begin_nested():
+            seq = await _next_seq(ctx, conversation)
+            message = Message(
+                conversation_id=conversation.id,
+                seq=seq,
+                sender_id=user.id,
+                client_id=client_id,
+                kind=kind,
+                body=body,
+                photo_id=photo_id,
+            )
+            ctx.db.add(message)
             await ctx.db.flush()
-    except IntegrityError:  # the same send, retried concurrently, won the race
+    except IntegrityError:  # the same send, retried concurrently, was stored first
         again = await ctx.db.scalar(
             select(Message).where(Message.sender_id == user.id, Message.client_id == client_id)
         )

@@ -44,6 +44,7 @@ from dongne.chat import queries, service
 from dongne.chat.models import Participant
 from dongne.db import utcnow
 from dongne.kit.errors import DomainError
+from dongne.kit.i18n import N_, gettext
 from dongne.kit.security import token_digest
 from dongne.web import SESSION_COOKIE, Ctx
 
@@ -190,6 +191,23 @@ class Connection:
                     "status": 422,
                     "code": "invalid_input",
                     "detail": "malformed frame",
+                }
+            )
+        except (WebSocketDisconnect, RuntimeError):
+            raise
+        except Exception:
+            # A failure of ours (database or Redis briefly away): nothing was stored;
+            # say so and keep the socket open, so the client retries the send.
+            log.exception("chat frame failed")
+            await self.send(
+                {
+                    "type": "error",
+                    "client_id": frame.get("client_id"),
+                    "status": 503,
+                    "code": "unavailable",
+                    "detail": gettext(
+                        N_("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.")
+                    ),
                 }
             )
 

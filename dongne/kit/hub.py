@@ -149,6 +149,9 @@ class RedisHub(Hub):
                     raw = message["channel"]
                     channel = (raw.decode() if isinstance(raw, bytes) else raw)[len(self._prefix) :]
                     self._deliver(channel, json.loads(message["data"]))
+                # listen() returns at once when nothing is subscribed (Redis was still
+                # down when we resubscribed): treat it as a lost connection, not a loop.
+                raise ConnectionError("redis pub/sub has no subscriptions")
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -160,7 +163,8 @@ class RedisHub(Hub):
                 await asyncio.sleep(0.5)
                 with contextlib.suppress(Exception):
                     await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-                    self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                with contextlib.suppress(Exception):
                     await self._pubsub.subscribe(
                         self._prefix + "_", *[self._prefix + c for c in self._subs]
                     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -12,6 +13,8 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import ConnectionPool
 
 from dongne.kit.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 
 class RateLimits:
@@ -40,9 +43,15 @@ class RateLimits:
     async def hit(self, limit: str, *identifiers: str) -> None:
         """Count one hit; raise :class:`RateLimited` when over ``limit`` ("5/minute")."""
         item = parse(limit)
-        if await self.limiter.hit(item, *identifiers):
+        try:
+            if await self.limiter.hit(item, *identifiers):
+                return
+            stats = await self.limiter.get_window_stats(item, *identifiers)
+        except Exception:
+            # The counters are unreachable (Redis restarting): let the request through
+            # rather than fail it; the limits come back with the store.
+            log.warning("rate limit store unavailable; allowing %s", limit, exc_info=True)
             return
-        stats = await self.limiter.get_window_stats(item, *identifiers)
         raise RateLimited(retry_after=max(1, math.ceil(stats.reset_time - time.time())))
 
     async def clear(self, limit: str, *identifiers: str) -> None:
