@@ -18,6 +18,7 @@ from dongne import __version__
 from dongne.accounts import api as accounts_api
 from dongne.accounts import pages as accounts_pages
 from dongne.chat import api as chat_api
+from dongne.chat import pages as chat_pages
 from dongne.chat import ws as chat_ws
 from dongne.chat.service import send_reminder
 from dongne.config import Settings, get_settings
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         geo_pages.router,
         listings_pages.router,
         notifications_pages.router,
+        chat_pages.router,
     ):
         app.include_router(router)
 
