@@ -46,6 +46,9 @@ def sign_up(page: Page) -> Person:
     form.get_by_label("비밀번호").fill(person.password)
     form.get_by_role("button", name="가입하기").click()
     expect(page).to_have_url(re.compile(r"/neighbourhood$"))
+    # The URL changes when the response starts; the page's deferred scripts bind its
+    # buttons only by DOMContentLoaded, and a click before that would do nothing.
+    page.wait_for_load_state("domcontentloaded")
     return person
 
 
