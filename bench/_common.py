@@ -79,9 +79,14 @@ async def _pg_admin(admin_url: str, statement: str) -> None:
 
 
 def create_database(
-    engine: str, directory: Path, prefix: str = "dongne_bench", admin_url: str = PG_ADMIN_URL
+    engine: str,
+    directory: Path,
+    prefix: str = "dongne_bench",
+    admin_url: str = PG_ADMIN_URL,
+    name: str | None = None,
 ) -> BenchDatabase:
-    """An empty database: ``directory/<prefix>.sqlite3``, or ``CREATE DATABASE <prefix>_<hex>``."""
+    """An empty database: ``directory/<prefix>.sqlite3``, or ``CREATE DATABASE <prefix>_<hex>``
+    (or ``name`` on PostgreSQL, for a dataset kept between runs)."""
     if engine == "sqlite":
         path = directory / f"{prefix}.sqlite3"
         for leftover in sqlite_files(path):
@@ -89,7 +94,7 @@ def create_database(
         return BenchDatabase("sqlite", f"sqlite+aiosqlite:///{path}", path=path)
     if engine != "postgresql":
         raise ValueError(f"unknown engine {engine!r}")
-    name = f"{prefix}_{secrets.token_hex(3)}"
+    name = name or f"{prefix}_{secrets.token_hex(3)}"
     asyncio.run(_pg_admin(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     return BenchDatabase("postgresql", url, name=name, admin_url=admin_url)

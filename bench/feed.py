@@ -1,14 +1,17 @@
 """The neighbourhood feed and search at scale, SQLite and PostgreSQL side by side.
 
     python bench/feed.py [--listings 1000000] [--engines sqlite,postgresql] [--queries 300]
-                         [--baseline-queries 30] [--keep DIR] [--seed S]
+                         [--baseline-queries 30] [--cache DIR] [--rebuild] [--prepare-only]
 
-For each engine: a fresh database, migrated, with every neighbourhood loaded by the real
-loader, a few thousand users and N listings spread over real neighbourhoods (45 % Seoul,
-25 % Seoul's satellite cities in Gyeonggi, 10 % Incheon, 20 % the rest of the country),
-bulk-loaded with the driver together with their search terms (made by the application's own
-``document_terms``, as ``listings.service._index`` does). Then, through the application's
-query functions on a real AsyncSession:
+The dataset: every neighbourhood loaded by the real loader into a migrated database, a few
+thousand users and N listings spread over real neighbourhoods (45 % Seoul, 25 % Seoul's
+satellite cities in Gyeonggi, 10 % Incheon, 20 % the rest of the country), with their search
+terms made by the application's own ``document_terms`` (as ``listings.service._index`` does).
+It is generated once into a SQLite file under ``--cache`` (var/bench/), keyed by
+GENERATOR_VERSION, the arguments that shape it and the source of listings/text.py, and the
+PostgreSQL database of the same name is COPYed from that file; a later run reuses both
+(``--rebuild`` regenerates). Then, per engine, through the application's query functions on
+a real AsyncSession:
 
 * the feed's first page and page 11 at the 6 km range (level 3) around 역삼동, against the
   naive approach (a haversine distance for every listing, then sort);
@@ -17,25 +20,28 @@ query functions on a real AsyncSession:
 * the EXPLAIN of the feed and search statements.
 
 Timings are printed, never asserted: a MISS is reported, not raised. ``--listings 20000``
-is a smoke run of about two minutes; the full run takes about an hour (see the end of the
-output for the actual time).
+is a smoke run of a few minutes; building the million-listing datasets takes most of a full
+run's time (see the output for the actual times).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import heapq
+import json
 import math
 import os
 import random
+import secrets
 import shutil
 import signal
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -49,6 +55,8 @@ except ImportError:  # run from a checkout without installing it
 
 import httpx
 from _common import (
+    PG_ADMIN_URL,
+    ROOT,
     BenchDatabase,
     Timing,
     condense_plan,
@@ -60,18 +68,21 @@ from _common import (
     measure,
     percentile,
     prepare_schema,
+    sqlite_files,
     start_server,
     stop_server,
     table_bytes,
     throughput,
 )
 from sqlalchemy import Select, TextClause, event, func, or_, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.sql.base import Executable
 
 from dongne.db import Database
 from dongne.geo.models import Neighbourhood, NeighbourhoodRange
 from dongne.kit.media import LocalMediaStorage
 from dongne.listings import queries
+from dongne.listings import text as text_module
 from dongne.listings.models import CATEGORIES, Listing, ListingTerm
 from dongne.listings.text import QueryPlan, document_terms, query_plan
 
@@ -621,12 +632,14 @@ def load_sqlite(
     (the file goes back to WAL, as the application runs it). The secondary indexes of
     listings and listing_terms are dropped around the load and recreated from their own SQL in
     sqlite_schema (so exactly the migration's). The terms' primary key cannot be dropped
-    (WITHOUT ROWID): they go in in listing order, as the application inserts them."""
+    (WITHOUT ROWID): they are appended to a plain table first and moved into listing_terms
+    sorted by that key, so the B-tree is written left to right (35 minutes in listing order,
+    a few in key order); the index is then densely packed, as after a VACUUM."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("PRAGMA cache_size=-4000000")  # 4 GB: the terms' B-tree stays in memory
+        conn.execute("PRAGMA cache_size=-2000000")  # 2 GB
         conn.execute("BEGIN")
         indexes = conn.execute(
             "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL "
@@ -638,8 +651,12 @@ def load_sqlite(
             _insert_sql("users", USER_COLUMNS),
             [tuple(sqlite_time(v) for v in row) for row in users],
         )
+        conn.execute(
+            "CREATE TABLE bench_terms_unsorted (term TEXT, neighbourhood_id TEXT, "
+            "listing_id INTEGER, weight INTEGER)"
+        )
         insert_listing = _insert_sql("listings", LISTING_COLUMNS)
-        insert_term = _insert_sql("listing_terms", TERM_COLUMNS)
+        insert_term = _insert_sql("bench_terms_unsorted", TERM_COLUMNS)
         for batch in rows():
             listings = [list(row) for row in batch.listings]
             for row in listings:
@@ -647,28 +664,60 @@ def load_sqlite(
                     row[i] = sqlite_time(row[i])
             conn.executemany(insert_listing, listings)
             conn.executemany(insert_term, batch.terms)
+        columns = ", ".join(TERM_COLUMNS)
+        conn.execute(
+            f"INSERT INTO listing_terms ({columns}) SELECT {columns} FROM bench_terms_unsorted "
+            "ORDER BY term, neighbourhood_id, listing_id"
+        )
+        conn.execute("DROP TABLE bench_terms_unsorted")
         for _name, sql in indexes:
             conn.execute(sql)
         conn.execute("COMMIT")
+        conn.execute("VACUUM")  # give back the pages of the unsorted copy
         conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
 
 
-async def load_postgresql(
-    url: str, rows: Callable[[], Iterator[Batch]], users: list[tuple[object, ...]]
-) -> None:
-    """COPY (asyncpg copy_records_to_table). The secondary indexes of listings and
+async def _sqlite_csv(path: Path, table: str, columns: Sequence[str]) -> AsyncIterator[bytes]:
+    """The rows of a SQLite table as CSV from the sqlite3 command-line shell, in 1 MiB
+    chunks (Python only moves bytes: no row passes through it)."""
+    process = await asyncio.create_subprocess_exec(
+        "sqlite3",
+        "-readonly",
+        "-csv",
+        str(path),
+        f"SELECT {', '.join(columns)} FROM {table}",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        while chunk := await process.stdout.read(1 << 20):
+            yield chunk
+    finally:
+        if await process.wait() != 0:
+            raise RuntimeError(f"sqlite3 failed reading {table}")
+
+
+async def load_postgresql(url: str, source: Path) -> None:
+    """COPY from the SQLite dataset (``sqlite3 -csv`` piped into asyncpg's copy_to_table:
+    the same rows on both engines, generated once). The secondary indexes of listings and
     listing_terms, and the terms' primary key, are dropped around the load and recreated from
     their own definitions (pg_get_indexdef, pg_get_constraintdef: exactly the migration's).
     Foreign keys stay declared, but are not checked row by row during the load
-    (session_replication_role = replica): the rows are consistent by construction."""
+    (session_replication_role = replica): the rows are consistent by construction. SQLite
+    stores naive UTC times, read here in a UTC session."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
     conn = await asyncpg.connect(
-        host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=u.database
+        host=u.host,
+        port=u.port or 5432,
+        user=u.username,
+        password=u.password,
+        database=u.database,
+        server_settings={"timezone": "UTC"},
     )
     try:
         await conn.execute("SET session_replication_role = replica")
@@ -687,13 +736,13 @@ async def load_postgresql(
         for index in indexes:
             await conn.execute(f"DROP INDEX {index['name']}")
         await conn.execute(f'ALTER TABLE listing_terms DROP CONSTRAINT "{pkey["conname"]}"')
-        await conn.copy_records_to_table("users", records=users, columns=list(USER_COLUMNS))
-        for batch in rows():
-            await conn.copy_records_to_table(
-                "listings", records=batch.listings, columns=list(LISTING_COLUMNS)
-            )
-            await conn.copy_records_to_table(
-                "listing_terms", records=batch.terms, columns=list(TERM_COLUMNS)
+        for table, columns in (
+            ("users", USER_COLUMNS),
+            ("listings", LISTING_COLUMNS),
+            ("listing_terms", TERM_COLUMNS),
+        ):
+            await conn.copy_to_table(
+                table, source=_sqlite_csv(source, table, columns), columns=columns, format="csv"
             )
         await conn.execute(
             f'ALTER TABLE listing_terms ADD CONSTRAINT "{pkey["conname"]}" {pkey["def"]}'
@@ -944,22 +993,23 @@ async def measure_engine(bench: Bench, report: EngineReport) -> tuple[float, flo
 
     # Where the time of a feed page goes: building the statement, running it, the cards.
     no_filter = queries.FeedFilter()
-    built = queries.feed_statement(targets, no_filter, None, PAGE_SIZE + 1)
+    dialect = db.engine.dialect.name
+    built, built_values = queries.feed_query(dialect, targets, no_filter, None, PAGE_SIZE + 1)
     first_ids, _ = await bench.feed(YEOKSAM, None, False)
 
     async def build() -> None:
-        queries.feed_statement(targets, no_filter, None, PAGE_SIZE + 1)
+        queries.feed_query(dialect, targets, no_filter, None, PAGE_SIZE + 1)
 
     async def run_built() -> None:
         async with db.sessions() as session:
-            (await session.execute(built)).all()
+            (await session.execute(built, built_values)).all()
 
     async def only_cards() -> None:
         async with db.sessions() as session:
             await queries.cards(session, bench.media, first_ids)
 
     report.rows += [
-        Row("diagnosis: feed_statement() alone (Python, no database)", await bench.time(build), "info"),
+        Row("diagnosis: feed_query() alone (Python, no database)", await bench.time(build), "info"),
         Row("diagnosis: feed page 1 SQL, one statement object reused", await bench.time(run_built), "info"),
         Row("diagnosis: cards() alone, 20 ids", await bench.time(only_cards), "info"),
     ]  # fmt: skip
@@ -1005,17 +1055,21 @@ async def measure_engine(bench: Bench, report: EngineReport) -> tuple[float, flo
         )
         report.rows += [ours_ids, ours, like]
         if word == SEARCH_WORDS[0]:  # where its time goes
-            statement = queries.search_statement(targets, plan, no_filter, None, PAGE_SIZE + 1)
+            search_stmt, search_values = queries.search_query(
+                targets, plan, no_filter, None, PAGE_SIZE + 1
+            )
 
             async def build_search(plan: QueryPlan = plan) -> None:
-                queries.search_statement(targets, plan, no_filter, None, PAGE_SIZE + 1)
+                queries.search_query(targets, plan, no_filter, None, PAGE_SIZE + 1)
 
-            async def run_search(statement: Executable = statement) -> None:
+            async def run_search(
+                statement: Executable = search_stmt, values: dict[str, object] = search_values
+            ) -> None:
                 async with db.sessions() as session:
-                    (await session.execute(statement)).all()
+                    (await session.execute(statement, values)).all()
 
             report.rows += [
-                Row("diagnosis: search_statement() alone (Python, no database)", await bench.time(build_search), "info"),
+                Row("diagnosis: search_query() alone (Python, no database)", await bench.time(build_search), "info"),
                 Row(f'diagnosis: search "{word}" SQL, one statement object reused', await bench.time(run_search), "info"),
             ]  # fmt: skip
 
@@ -1023,16 +1077,16 @@ async def measure_engine(bench: Bench, report: EngineReport) -> tuple[float, flo
     after = queries.decode_cursor(deep_cursor, 2) if deep_cursor else None
     deep_after = (datetime.fromisoformat(after[0]), int(after[1])) if after else None
     statements: list[tuple[str, Executable]] = [
-        ("feed page 1", queries.feed_statement(targets, no_filter, None, PAGE_SIZE + 1)),
+        ("feed page 1", queries.feed_statement(dialect, targets, no_filter, None, PAGE_SIZE + 1)),
         (
             f"feed page {DEEP_PAGE}",
-            queries.feed_statement(targets, no_filter, deep_after, PAGE_SIZE + 1),
+            queries.feed_statement(dialect, targets, no_filter, deep_after, PAGE_SIZE + 1),
         ),
         (
             'search "의자"',
             queries.search_statement(targets, query_plan("의자"), no_filter, None, PAGE_SIZE + 1),
         ),
-        ("cards of page 1 (as queries.cards builds it)", cards_statement(first_ids)),
+        ("cards of page 1 (queries.cards)", queries.CARDS.params(ids=first_ids)),
         (
             "naive feed, lat/lon on each listing",
             NAIVE_COPY.bindparams(lat=centre_ll[0], lon=centre_ll[1], km=RANGE_KM, listed=True),
@@ -1049,15 +1103,6 @@ async def measure_engine(bench: Bench, report: EngineReport) -> tuple[float, flo
     return centre_ll
 
 
-def cards_statement(ids: list[int]) -> Select[tuple[Listing, str]]:
-    """The statement queries.cards runs (repeated here only to EXPLAIN it)."""
-    return (
-        select(Listing, Neighbourhood.name)
-        .join(Neighbourhood, Neighbourhood.id == Listing.neighbourhood_id)
-        .where(Listing.id.in_(ids))
-    )
-
-
 async def measure_http(
     db: BenchDatabase, data_dir: Path, centre: tuple[float, float], args: argparse.Namespace
 ) -> list[str]:
@@ -1068,8 +1113,9 @@ async def measure_http(
             signup = await client.post(
                 "/api/v1/auth/signup",
                 json={
-                    "email": "bench-http@example.com",
-                    "nickname": "벤치이웃",
+                    # A new account each run: the dataset may be a cached one.
+                    "email": f"bench-http-{secrets.token_hex(4)}@example.com",
+                    "nickname": f"벤치이웃{secrets.randbelow(10_000)}",
                     "password": "correct horse battery",
                 },
             )
@@ -1118,8 +1164,6 @@ async def measure_http(
         )
     return lines
 
-
-# -- one engine, start to end -------------------------------------------------------------
 
 BATCH = 20_000
 
@@ -1238,73 +1282,158 @@ def progress(label: str, batches: Iterator[Batch], every: int = 100_000) -> Iter
             mark += every
 
 
-def run_engine(engine: str, args: argparse.Namespace, workdir: Path, now: datetime) -> EngineReport:
-    data_dir = workdir / f"var-{engine}"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    db = create_database(engine, workdir)
-    report = EngineReport(db.label)
-    say(f"\n[{db.label}] {db.url}")
+# -- the datasets, built once and cached ---------------------------------------------------
+
+GENERATOR_VERSION = 2
+"""Bump when generate(), the catalogue or a loader changes the rows: cached datasets are keyed
+by it, by the arguments that shape the rows and by the source of listings/text.py (whose
+document_terms makes the term rows)."""
+
+
+def dataset_key(args: argparse.Namespace) -> str:
+    digest = hashlib.sha256(Path(text_module.__file__).read_bytes()).hexdigest()[:8]
+    return f"feed_v{GENERATOR_VERSION}_{args.listings}_{args.seed}_{args.users}_{digest}"
+
+
+@dataclass
+class Dataset:
+    db: BenchDatabase
+    notes: list[str]  # written when it was built
+    built_now: bool
+
+
+def generation_notes(stats: Stats, places: list[list[str]], users: int) -> list[str]:
+    lengths = sorted(stats.description_lengths)
+    regions_text = ", ".join(
+        f"{label} {count / stats.listings:.0%} over {len(ids):,}"
+        for (label, _), count, ids in zip(REGIONS, stats.per_region, places, strict=True)
+    )
+    return [
+        f"{stats.listings:,} listings ({regions_text} neighbourhoods), {users:,} users",
+        f"listing_terms rows (document_terms, as service._index): {stats.terms:,} "
+        f"= {stats.terms / stats.listings:.1f} per listing",
+        f"titles containing 의자: {stats.titles_with_chair / stats.listings:.2%}; description "
+        f"length median {lengths[len(lengths) // 2]} chars, p90 "
+        f"{lengths[int(len(lengths) * 0.9)]}",
+    ]
+
+
+def finish_dataset(db: BenchDatabase) -> list[str]:
+    """ANALYZE (and VACUUM on PostgreSQL: index-only scans need the visibility map), sizes,
+    then the naive baseline's table (made after the sizes, so they are the application's)."""
+    what = "ANALYZE" if db.path is not None else "VACUUM (ANALYZE)"
+    seconds = maintain(db, what)
+    total, tables = asyncio.run(sizes(db))
+    maintain(db, "DROP TABLE IF EXISTS naive_listings", NAIVE_TABLE, "ANALYZE naive_listings")
+    say(f"[{db.label}] {what} in {seconds:.0f} s; database {human_bytes(total)}")
+    return [
+        f"{what}: {seconds:.0f} s",
+        f"size on disk: {human_bytes(total)} (listings {human_bytes(tables['listings'])}, "
+        f"listing_terms {human_bytes(tables['listing_terms'])}, with their indexes)",
+    ]
+
+
+def sqlite_dataset(args: argparse.Namespace, now: datetime) -> Dataset:
+    """The SQLite file under the cache directory, generated unless it is there already."""
+    key = dataset_key(args)
+    path = args.cache / f"{key}.sqlite3"
+    meta = args.cache / f"{key}.json"
+    db = BenchDatabase("sqlite", f"sqlite+aiosqlite:///{path}", path=path)
+    if path.exists() and meta.exists() and not args.rebuild:
+        notes = json.loads(meta.read_text())["notes"]
+        say(f"[SQLite] reusing the cached dataset {path}")
+        return Dataset(db, [*notes, f"dataset reused from {path}"], False)
+    meta.unlink(missing_ok=True)
+    for leftover in sqlite_files(path):
+        leftover.unlink(missing_ok=True)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    seconds = prepare_schema(db, args.cache / "var-build")
+    say(f"[SQLite] migrated and loaded neighbourhoods (dongne geo load) in {seconds:.0f} s")
+    places = asyncio.run(read_places(db.url))
+    stats = Stats()
+
+    def rows() -> Iterator[Batch]:
+        batches = generate(args.listings, args.seed, places, args.users, now, BATCH, stats)
+        return progress(db.label, batches)
+
+    started = time.perf_counter()
+    load_sqlite(path, rows, user_rows(args.users, now))
+    load_seconds = time.perf_counter() - started
+    say(f"[SQLite] generated and bulk-loaded {stats.listings:,} listings in {load_seconds:.0f} s")
+    notes = [
+        *generation_notes(stats, places, args.users),
+        f"load (generation in Python + executemany + sorted term insert + index builds "
+        f"+ VACUUM): {load_seconds:.0f} s, load average {os.getloadavg()[0]:.1f}",
+        *finish_dataset(db),
+    ]
+    meta.write_text(json.dumps({"generated_at": now.isoformat(), "notes": notes}, indent=1))
+    return Dataset(db, notes, True)
+
+
+async def _pg_dataset_notes(url: str) -> list[str] | None:
+    """The notes of a complete cached PostgreSQL dataset, or None."""
+    import asyncpg
+
+    u = make_url(url)
     try:
-        seconds = prepare_schema(db, data_dir)
-        say(f"[{db.label}] migrated and loaded neighbourhoods (dongne geo load) in {seconds:.0f} s")
-        places = asyncio.run(read_places(db.url))
-        users = user_rows(args.users, now)
-        stats = Stats()
-
-        def rows() -> Iterator[Batch]:
-            batches = generate(args.listings, args.seed, places, args.users, now, BATCH, stats)
-            return progress(db.label, batches)
-
-        started = time.perf_counter()
-        if db.path is not None:
-            load_sqlite(db.path, rows, users)
-        else:
-            asyncio.run(load_postgresql(db.url, rows, users))
-        load_seconds = time.perf_counter() - started
-        lengths = sorted(stats.description_lengths)
-        regions_text = ", ".join(
-            f"{label} {count / stats.listings:.0%} over {len(ids):,}"
-            for (label, _), count, ids in zip(REGIONS, stats.per_region, places, strict=True)
-        )
-        say(
-            f"[{db.label}] generated and bulk-loaded {stats.listings:,} listings, "
-            f"{args.users:,} users and {stats.terms:,} listing_terms rows "
-            f"({stats.terms / stats.listings:.1f} per listing) in {load_seconds:.0f} s"
-        )
-        report.notes += [
-            f"{stats.listings:,} listings ({regions_text} neighbourhoods)",
-            f"listing_terms rows (document_terms, as service._index): {stats.terms:,} "
-            f"= {stats.terms / stats.listings:.1f} per listing",
-            f"titles containing 의자: {stats.titles_with_chair / stats.listings:.2%}; description "
-            f"length median {lengths[len(lengths) // 2]} chars, p90 "
-            f"{lengths[int(len(lengths) * 0.9)]}",
-            f"load (generation in Python + bulk load + index builds): {load_seconds:.0f} s",
-        ]
-        if db.path is not None:
-            analyze_seconds = maintain(db, "ANALYZE")
-            what = "ANALYZE"
-        else:  # VACUUM too: index-only scans need the visibility map autovacuum keeps
-            analyze_seconds = maintain(db, "VACUUM (ANALYZE)")
-            what = "VACUUM (ANALYZE)"
-        total, tables = asyncio.run(sizes(db))
-        report.notes += [
-            f"{what}: {analyze_seconds:.0f} s",
-            f"size on disk: {human_bytes(total)} (listings {human_bytes(tables['listings'])}, "
-            f"listing_terms {human_bytes(tables['listing_terms'])}, with their indexes)",
-        ]
-        say(f"[{db.label}] {what} in {analyze_seconds:.0f} s; database {human_bytes(total)}")
-        # The naive clone's table: coordinates on every listing (made after the size above).
-        maintain(db, NAIVE_TABLE, "ANALYZE naive_listings")
-        started = time.perf_counter()
-        centre = asyncio.run(measure_queries(db, data_dir, args, report))
-        say(f"[{db.label}] queries measured in {time.perf_counter() - started:.0f} s")
-        if args.http_seconds > 0:
-            report.http = asyncio.run(measure_http(db, data_dir, centre, args))
+        conn = await asyncpg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=u.database)  # fmt: skip
+    except asyncpg.InvalidCatalogNameError:
+        return None
+    try:
+        value = await conn.fetchval("SELECT notes FROM bench_dataset")
+    except asyncpg.UndefinedTableError:
+        return None
     finally:
-        if args.keep:
-            say(f"[{db.label}] kept: {db.url}")
-        else:
-            drop_database(db)
+        await conn.close()
+    return list(json.loads(value)) if value else None
+
+
+def postgresql_dataset(args: argparse.Namespace, source: Dataset) -> Dataset:
+    """A database of its own named after the dataset key, COPYed from the SQLite dataset
+    unless a complete one is there already (marked by its bench_dataset row)."""
+    key = dataset_key(args)
+    url = make_url(PG_ADMIN_URL).set(database=key).render_as_string(hide_password=False)
+    db = BenchDatabase("postgresql", url, name=key, admin_url=PG_ADMIN_URL)
+    notes = None if args.rebuild else asyncio.run(_pg_dataset_notes(url))
+    if notes is not None:
+        say(f"[PostgreSQL] reusing the cached dataset (database {key})")
+        return Dataset(db, [*notes, f"dataset reused from database {key}"], False)
+    drop_database(db)
+    create_database("postgresql", args.cache, name=key)
+    seconds = prepare_schema(db, args.cache / "var-build")
+    say(f"[PostgreSQL] migrated and loaded neighbourhoods in {seconds:.0f} s")
+    started = time.perf_counter()
+    assert source.db.path is not None
+    asyncio.run(load_postgresql(url, source.db.path))
+    load_seconds = time.perf_counter() - started
+    say(f"[PostgreSQL] COPYed from SQLite and built the indexes in {load_seconds:.0f} s")
+    notes = [
+        *[n for n in source.notes if not n.startswith(("load ", "ANALYZE", "size ", "dataset "))],
+        f"load (COPY of the SQLite dataset's rows + primary key and index builds): "
+        f"{load_seconds:.0f} s, load average {os.getloadavg()[0]:.1f}",
+        *finish_dataset(db),
+    ]
+    payload = json.dumps(notes).replace("'", "''")
+    maintain(db, "CREATE TABLE bench_dataset (notes text)", f"INSERT INTO bench_dataset VALUES ('{payload}')")  # fmt: skip
+    return Dataset(db, notes, True)
+
+
+# -- one engine, start to end -------------------------------------------------------------
+
+
+def run_engine(dataset: Dataset, args: argparse.Namespace, workdir: Path) -> EngineReport:
+    db = dataset.db
+    data_dir = workdir / f"var-{db.engine}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    report = EngineReport(db.label, notes=list(dataset.notes))
+    say(f"\n[{db.label}] measuring on {db.url}")
+    started = time.perf_counter()
+    report.notes.append(f"load average before measuring: {os.getloadavg()[0]:.1f}")
+    centre = asyncio.run(measure_queries(db, data_dir, args, report))
+    say(f"[{db.label}] queries measured in {time.perf_counter() - started:.0f} s")
+    if args.http_seconds > 0:
+        report.http = asyncio.run(measure_http(db, data_dir, centre, args))
+    report.notes.append(f"load average after measuring: {os.getloadavg()[0]:.1f}")
     print_report(report)
     return report
 
@@ -1383,14 +1512,26 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--http-seconds", type=float, default=10.0, help="0 skips HTTP")
-    parser.add_argument("--keep", type=Path, help="keep the databases (SQLite file in DIR)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=ROOT / "var" / "bench",
+        help="where datasets are kept between runs (SQLite files; PostgreSQL databases are "
+        "named after the same key)",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="regenerate cached datasets")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="build (or find) the datasets, measure nothing"
+    )
     args = parser.parse_args()
-    # A benchmark stopped with SIGTERM still drops its databases (the finally clauses run).
+    # A benchmark stopped with SIGTERM still cleans up (the finally clauses run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("feed.py: terminated by SIGTERM"))
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(engines) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown engines: {', '.join(sorted(unknown))}")
     started = time.perf_counter()
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="dongne-bench-feed-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="dongne-bench-feed-"))
     now = datetime.now(UTC).replace(microsecond=0)
     say(
         f"feed and search benchmark: {args.listings:,} listings, engines {', '.join(engines)}, "
@@ -1398,15 +1539,21 @@ def main() -> int:
     )
     say(
         f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; "
-        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
+        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; "
+        f"dataset key {dataset_key(args)} under {args.cache}"
     )
     reports = []
     try:
-        for engine in engines:
-            reports.append(run_engine(engine, args, workdir, now))
+        # PostgreSQL is loaded from the SQLite dataset: the same rows on both engines.
+        source = sqlite_dataset(args, now)
+        datasets = [source] if "sqlite" in engines else []
+        if "postgresql" in engines:
+            datasets.append(postgresql_dataset(args, source))
+        if not args.prepare_only:
+            for dataset in datasets:
+                reports.append(run_engine(dataset, args, workdir))
     finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     print_summary(reports)
     say(
         f"\ntotal {time.perf_counter() - started:.0f} s; load average at the end "

@@ -5,7 +5,12 @@ The feed never computes a distance. The viewer's neighbourhood set comes from
 its newest listings through ``ix_listings_feed`` (neighbourhood, listed,
 sort_at, id) with a keyset bound, and the branches are merged: at most
 ``neighbourhoods × page`` index entries are read, however many listings exist.
-The same SQL runs on SQLite and PostgreSQL.
+PostgreSQL does it as one LATERAL index range per element of an array of
+neighbourhood ids; SQLite (no LATERAL) as a UNION ALL branch per neighbourhood.
+
+Statements are built once per shape (engine, number of branches, filters, first or
+later page) and cached; a request only binds values, so its Python cost does not
+grow with the number of neighbourhoods in range.
 """
 
 from __future__ import annotations
@@ -14,10 +19,28 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_, union_all
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import TextualSelect
 
+from dongne.db import BigId, UTCDateTime
 from dongne.geo.models import Neighbourhood, NeighbourhoodRange
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
@@ -36,18 +59,6 @@ class FeedFilter:
     free_only: bool = False
     hide_sold: bool = False
     exclude_sellers: tuple[int, ...] = ()
-
-    def clauses(self) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.category:
-            out.append(Listing.category == self.category)
-        if self.free_only:
-            out.append(Listing.is_free.is_(True))
-        if self.hide_sold:
-            out.append(Listing.status != SOLD)
-        if self.exclude_sellers:
-            out.append(Listing.seller_id.not_in(self.exclude_sellers))
-        return out
 
 
 async def range_targets(db: AsyncSession, origin_id: str, level: int) -> list[str]:
@@ -88,29 +99,117 @@ def _time_and_id(cursor: str | None) -> tuple[datetime, int] | None:
         raise InvalidInput(BAD_CURSOR, field="cursor") from None
 
 
-def feed_statement(
+# The feed's SQL is written once per shape and cached; a request only binds values. Building
+# the equivalent SQLAlchemy construct per request (a UNION ALL branch per neighbourhood) cost
+# far more Python time than the database spent answering it.
+_FEED_ORDER = "ORDER BY sort_at DESC, id DESC LIMIT :limit"
+_AFTER_PARAMS = (bindparam("after_at", type_=UTCDateTime()), bindparam("after_id", type_=BigId))
+
+
+@dataclass(frozen=True)
+class _FeedShape:
+    dialect: str
+    branches: int  # neighbourhoods on SQLite (one UNION ALL branch each); 0 on PostgreSQL
+    category: bool
+    free_only: bool
+    hide_sold: bool
+    exclude_sellers: bool
+    keyset: bool
+
+
+def _feed_conditions(shape: _FeedShape) -> str:
+    sql = " AND is_listed = :listed"
+    if shape.category:
+        sql += " AND category = :category"
+    if shape.free_only:
+        sql += " AND is_free = :listed"
+    if shape.hide_sold:
+        sql += " AND status != :sold"
+    if shape.exclude_sellers:
+        sql += " AND seller_id NOT IN :exclude_sellers"
+    if shape.keyset:
+        sql += " AND (sort_at, id) < (:after_at, :after_id)"
+    return sql
+
+
+@lru_cache(maxsize=256)
+def _feed_text(shape: _FeedShape) -> TextualSelect:
+    """PostgreSQL: one LATERAL index range per element of the neighbourhood array. SQLite (no
+    LATERAL): one UNION ALL branch per neighbourhood, which it merges."""
+    # Only constants and bind parameter names go into the text: every value is bound.
+    where = _feed_conditions(shape)
+    params: list[BindParameter[Any]] = [
+        bindparam("listed", type_=Boolean()),
+        bindparam("limit", type_=Integer()),
+    ]
+    if shape.exclude_sellers:
+        params.append(bindparam("exclude_sellers", type_=BigId, expanding=True))
+    if shape.keyset:
+        params += _AFTER_PARAMS
+    if shape.dialect == "postgresql":
+        params.append(bindparam("targets", type_=ARRAY(String())))
+        sql = (
+            "SELECT l.id, l.sort_at FROM unnest(CAST(:targets AS VARCHAR[])) AS t(nid) "  # noqa: S608
+            "CROSS JOIN LATERAL (SELECT id, sort_at FROM listings "
+            f"WHERE neighbourhood_id = t.nid{where} {_FEED_ORDER}) AS l "
+            "ORDER BY l.sort_at DESC, l.id DESC LIMIT :limit"
+        )
+    else:
+        params += [bindparam(f"n{i}", type_=String()) for i in range(shape.branches)]
+        branches = " UNION ALL ".join(
+            f"SELECT id, sort_at FROM (SELECT id, sort_at FROM listings "  # noqa: S608
+            f"WHERE neighbourhood_id = :n{i}{where} {_FEED_ORDER})"
+            for i in range(shape.branches)
+        )
+        sql = f"SELECT id, sort_at FROM ({branches}) {_FEED_ORDER}"  # noqa: S608
+    # By name, not position: an EXPLAIN of the statement keeps its own columns.
+    return text(sql).bindparams(*params).columns(id=BigId, sort_at=UTCDateTime())
+
+
+def feed_query(
+    dialect: str,
     targets: list[str],
     filters: FeedFilter,
     after: tuple[datetime, int] | None,
     limit: int,
-) -> Select[int, datetime]:
-    """One index range per neighbourhood, merged: (id, sort_at) newest first."""
-    branches: list[Select[int, datetime]] = []
-    for nid in targets:
-        branch = select(Listing.id, Listing.sort_at).where(
-            Listing.neighbourhood_id == nid, Listing.is_listed.is_(True), *filters.clauses()
-        )
-        if after is not None:
-            branch = branch.where(tuple_(Listing.sort_at, Listing.id) < tuple_(*after))
-        branch = branch.order_by(Listing.sort_at.desc(), Listing.id.desc()).limit(limit)
-        inner = branch.subquery()
-        branches.append(select(inner.c.id, inner.c.sort_at))
-    merged = union_all(*branches).subquery()
-    return (
-        select(merged.c.id, merged.c.sort_at)
-        .order_by(merged.c.sort_at.desc(), merged.c.id.desc())
-        .limit(limit)
+) -> tuple[TextualSelect, dict[str, object]]:
+    """The feed's statement (cached per shape) and the values to bind: (id, sort_at) of the
+    newest listings of ``targets``, after the keyset ``after``."""
+    shape = _FeedShape(
+        dialect="postgresql" if dialect == "postgresql" else "sqlite",
+        branches=0 if dialect == "postgresql" else len(targets),
+        category=bool(filters.category),
+        free_only=filters.free_only,
+        hide_sold=filters.hide_sold,
+        exclude_sellers=bool(filters.exclude_sellers),
+        keyset=after is not None,
     )
+    values: dict[str, object] = {"listed": True, "limit": limit}
+    if shape.category:
+        values["category"] = filters.category
+    if shape.hide_sold:
+        values["sold"] = SOLD
+    if shape.exclude_sellers:
+        values["exclude_sellers"] = list(filters.exclude_sellers)
+    if after is not None:
+        values["after_at"], values["after_id"] = after
+    if shape.dialect == "postgresql":
+        values["targets"] = targets
+    else:
+        values.update((f"n{i}", nid) for i, nid in enumerate(targets))
+    return _feed_text(shape), values
+
+
+def feed_statement(
+    dialect: str,
+    targets: list[str],
+    filters: FeedFilter,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> TextualSelect:
+    """:func:`feed_query` with its values bound, for EXPLAIN."""
+    statement, values = feed_query(dialect, targets, filters, after, limit)
+    return statement.params(values)
 
 
 async def feed_ids(
@@ -123,11 +222,120 @@ async def feed_ids(
     """The ids of one feed page, newest (or most recently bumped) first."""
     if not targets:
         return [], None
-    stmt = feed_statement(targets, filters, _time_and_id(cursor), limit + 1)
-    rows = (await db.execute(stmt)).tuples().all()
+    dialect = db.get_bind().dialect.name
+    stmt, values = feed_query(dialect, targets, filters, _time_and_id(cursor), limit + 1)
+    rows = (await db.execute(stmt, values)).all()
     page = list(rows[:limit])
     next_cursor = encode_cursor(page[-1][1], page[-1][0]) if len(rows) > limit else None
     return [r[0] for r in page], next_cursor
+
+
+@dataclass(frozen=True)
+class _SearchShape:
+    terms: bool
+    prefix: bool
+    category: bool
+    free_only: bool
+    hide_sold: bool
+    exclude_sellers: bool
+    keyset: bool
+
+
+@lru_cache(maxsize=256)
+def _search_select(shape: _SearchShape) -> Select[int, int, datetime]:
+    """Listings in range holding every query term: (id, score, sort_at) by relevance, then
+    recency. The postings are read through the (term, neighbourhood, listing) primary key,
+    only for the viewer's neighbourhoods. Built once per shape; lists are expanding
+    parameters, so a request binds values only."""
+    targets: BindParameter[str] = bindparam("targets", expanding=True)
+    score = func.sum(ListingTerm.weight).label("score")
+    matched = select(ListingTerm.listing_id.label("listing_id"), score).where(
+        ListingTerm.neighbourhood_id.in_(targets)
+    )
+    if shape.terms:
+        matched = matched.where(ListingTerm.term.in_(bindparam("terms", expanding=True)))
+    if shape.prefix:
+        # The plan's own bound: for Hangul it also covers the syllables the last one
+        # may still become (원모 … 원묘 while typing 원목).
+        lower, upper = bindparam("prefix", type_=String()), bindparam("upper", type_=String())
+        prefixed = select(ListingTerm.listing_id).where(
+            ListingTerm.neighbourhood_id.in_(targets),
+            ListingTerm.term >= lower,
+            ListingTerm.term < upper,
+        )
+        matched = matched.where(ListingTerm.listing_id.in_(prefixed))
+        if not shape.terms:
+            matched = matched.where(ListingTerm.term >= lower, ListingTerm.term < upper)
+    matched_sub = (
+        matched.group_by(ListingTerm.listing_id)
+        .having(func.count() >= bindparam("term_count", type_=Integer()))
+        .subquery()
+    )
+    stmt = (
+        select(Listing.id, matched_sub.c.score, Listing.sort_at)
+        .join(matched_sub, matched_sub.c.listing_id == Listing.id)
+        .where(Listing.is_listed.is_(True))
+    )
+    if shape.category:
+        stmt = stmt.where(Listing.category == bindparam("category", type_=String()))
+    if shape.free_only:
+        stmt = stmt.where(Listing.is_free.is_(True))
+    if shape.hide_sold:
+        stmt = stmt.where(Listing.status != bindparam("sold", type_=String()))
+    if shape.exclude_sellers:
+        stmt = stmt.where(Listing.seller_id.not_in(bindparam("exclude_sellers", expanding=True)))
+    if shape.keyset:
+        s = bindparam("after_score", type_=Integer())
+        stmt = stmt.where(
+            or_(
+                matched_sub.c.score < s,
+                and_(
+                    matched_sub.c.score == s,
+                    tuple_(Listing.sort_at, Listing.id) < tuple_(*_AFTER_PARAMS),
+                ),
+            )
+        )
+    return stmt.order_by(
+        matched_sub.c.score.desc(), Listing.sort_at.desc(), Listing.id.desc()
+    ).limit(bindparam("limit", type_=Integer()))
+
+
+def search_query(
+    targets: list[str],
+    plan: QueryPlan,
+    filters: FeedFilter,
+    after: tuple[int, datetime, int] | None,
+    limit: int,
+) -> tuple[Select[int, int, datetime], dict[str, object]]:
+    """The search statement (cached per shape) and the values to bind."""
+    shape = _SearchShape(
+        terms=bool(plan.terms),
+        prefix=plan.prefix is not None,
+        category=bool(filters.category),
+        free_only=filters.free_only,
+        hide_sold=filters.hide_sold,
+        exclude_sellers=bool(filters.exclude_sellers),
+        keyset=after is not None,
+    )
+    values: dict[str, object] = {
+        "targets": targets,
+        "term_count": len(plan.terms),
+        "limit": limit,
+    }
+    if shape.terms:
+        values["terms"] = list(plan.terms)
+    if plan.prefix is not None:
+        values["prefix"] = plan.prefix
+        values["upper"] = plan.prefix_upper or prefix_upper_bound(plan.prefix)
+    if shape.category:
+        values["category"] = filters.category
+    if shape.hide_sold:
+        values["sold"] = SOLD
+    if shape.exclude_sellers:
+        values["exclude_sellers"] = list(filters.exclude_sellers)
+    if after is not None:
+        values["after_score"], values["after_at"], values["after_id"] = after
+    return _search_select(shape), values
 
 
 def search_statement(
@@ -137,47 +345,9 @@ def search_statement(
     after: tuple[int, datetime, int] | None,
     limit: int,
 ) -> Select[int, int, datetime]:
-    """Listings in range holding every query term: (id, score, sort_at) by
-    relevance, then recency. The postings are read through the
-    (term, neighbourhood, listing) primary key, only for the viewer's
-    neighbourhoods."""
-    score = func.sum(ListingTerm.weight).label("score")
-    matched = select(ListingTerm.listing_id.label("listing_id"), score).where(
-        ListingTerm.neighbourhood_id.in_(targets)
-    )
-    if plan.terms:
-        matched = matched.where(ListingTerm.term.in_(plan.terms))
-    if plan.prefix is not None:
-        # The plan's own bound: for Hangul it also covers the syllables the last one
-        # may still become (원모 … 원묘 while typing 원목).
-        upper = plan.prefix_upper or prefix_upper_bound(plan.prefix)
-        prefixed = select(ListingTerm.listing_id).where(
-            ListingTerm.neighbourhood_id.in_(targets),
-            ListingTerm.term >= plan.prefix,
-            ListingTerm.term < upper,
-        )
-        matched = matched.where(ListingTerm.listing_id.in_(prefixed))
-        if not plan.terms:
-            matched = matched.where(ListingTerm.term >= plan.prefix, ListingTerm.term < upper)
-    matched_sub = (
-        matched.group_by(ListingTerm.listing_id).having(func.count() >= len(plan.terms)).subquery()
-    )
-    stmt = (
-        select(Listing.id, matched_sub.c.score, Listing.sort_at)
-        .join(matched_sub, matched_sub.c.listing_id == Listing.id)
-        .where(Listing.is_listed.is_(True), *filters.clauses())
-    )
-    if after is not None:
-        s, t, i = after
-        stmt = stmt.where(
-            or_(
-                matched_sub.c.score < s,
-                and_(matched_sub.c.score == s, tuple_(Listing.sort_at, Listing.id) < tuple_(t, i)),
-            )
-        )
-    return stmt.order_by(
-        matched_sub.c.score.desc(), Listing.sort_at.desc(), Listing.id.desc()
-    ).limit(limit)
+    """:func:`search_query` with its values bound, for EXPLAIN."""
+    statement, values = search_query(targets, plan, filters, after, limit)
+    return statement.params(values)
 
 
 async def search_ids(
@@ -198,11 +368,8 @@ async def search_ids(
             after = int(raw_score), datetime.fromisoformat(when), int(ident)
         except ValueError:
             raise InvalidInput(BAD_CURSOR, field="cursor") from None
-    rows = (
-        (await db.execute(search_statement(targets, plan, filters, after, limit + 1)))
-        .tuples()
-        .all()
-    )
+    stmt, values = search_query(targets, plan, filters, after, limit + 1)
+    rows = (await db.execute(stmt, values)).all()
     page = list(rows[:limit])
     next_cursor = (
         encode_cursor(page[-1][1], page[-1][2], page[-1][0]) if len(rows) > limit else None
@@ -210,20 +377,70 @@ async def search_ids(
     return [r[0] for r in page], next_cursor
 
 
+class CardSource(Protocol):
+    """What a card is made of: a Listing, or a row of :data:`_CARD_COLUMNS`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def price(self) -> int: ...
+    @property
+    def is_free(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def is_hidden(self) -> bool: ...
+    @property
+    def neighbourhood_id(self) -> str: ...
+    @property
+    def cover_key(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def bumped_at(self) -> datetime | None: ...
+    @property
+    def sort_at(self) -> datetime: ...
+    @property
+    def like_count(self) -> int: ...
+    @property
+    def chat_count(self) -> int: ...
+
+
+# Columns, not ORM entities: a page of cards loads no descriptions and builds no objects.
+CARDS = (
+    select(
+        Listing.id,
+        Listing.title,
+        Listing.price,
+        Listing.is_free,
+        Listing.status,
+        Listing.is_hidden,
+        Listing.neighbourhood_id,
+        Listing.cover_key,
+        Listing.created_at,
+        Listing.bumped_at,
+        Listing.sort_at,
+        Listing.like_count,
+        Listing.chat_count,
+        Neighbourhood.name.label("place_name"),
+    )
+    .join(Neighbourhood, Neighbourhood.id == Listing.neighbourhood_id)
+    .where(Listing.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 async def cards(db: AsyncSession, media: MediaStorage, ids: list[int]) -> list[ListingCard]:
     """Card data for ids, in the given order."""
     if not ids:
         return []
-    rows = await db.execute(
-        select(Listing, Neighbourhood.name)
-        .join(Neighbourhood, Neighbourhood.id == Listing.neighbourhood_id)
-        .where(Listing.id.in_(ids))
-    )
-    by_id = {listing.id: card(listing, name, media) for listing, name in rows.tuples()}
+    rows = await db.execute(CARDS, {"ids": ids})
+    by_id = {row.id: card(row, row.place_name, media) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def card(listing: Listing, place_name: str, media: MediaStorage) -> ListingCard:
+def card(listing: CardSource, place_name: str, media: MediaStorage) -> ListingCard:
     return ListingCard(
         id=listing.id,
         title=listing.title,

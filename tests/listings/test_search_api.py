@@ -56,6 +56,62 @@ def test_search_is_limited_to_the_range_and_ranks_title_matches_first(
     assert ranked == [in_title["id"], in_text["id"]]
 
 
+def search_page(
+    client: httpx.Client, who: Resident, q: str, **params: object
+) -> tuple[list[int], str | None]:
+    r = client.get("/api/v1/listings/search", params={"q": q, **params}, headers=who.auth)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    return [item["id"] for item in body["items"]], body["next_cursor"]
+
+
+def test_search_pages_by_relevance_then_recency_with_filters_and_blocks(
+    client: httpx.Client, resident: Make
+) -> None:
+    # Three sellers: a new account may post ten listings an hour.
+    sellers = [resident("논현동", level=0) for _ in range(3)]
+    in_title = [
+        int(post(client, sellers[n % 3], title=f"소나무 의자 {n}호", description=f"{n}번째")["id"])  # type: ignore[call-overload]
+        for n in range(21)
+    ]
+    in_text = [
+        int(
+            post(client, sellers[n % 3], title=f"소나무 탁자 {n}호", description="의자 없어요")[
+                "id"
+            ]
+        )  # type: ignore[call-overload]
+        for n in range(3)
+    ]
+    speaker = post(client, sellers[0], title="소나무 의자 모양 스피커", category="digital")
+    digital = int(speaker["id"])  # type: ignore[call-overload]
+    viewer = resident("논현동", level=0)
+
+    first, cursor = search_page(client, viewer, "소나무 의자")
+    assert len(first) == 20 and cursor
+    second, last = search_page(client, viewer, "소나무 의자", cursor=cursor)
+    assert last is None
+    # Title matches (weight 3 each) before description matches, newest first within each.
+    newest_first = sorted([*in_title, digital], reverse=True)
+    assert first + second == newest_first + sorted(in_text, reverse=True)
+
+    assert search_ids(client, viewer, "소나무 의자", category="digital") == [digital]
+    sold = client.post(
+        f"/api/v1/listings/{in_title[-1]}/status", json={"status": "sold"}, headers=sellers[2].auth
+    )
+    assert sold.status_code == 200, sold.text
+    assert in_title[-1] in search_ids(client, viewer, "소나무 의자")
+    assert in_title[-1] not in search_ids(client, viewer, "소나무 의자", hide_sold=True)
+
+    blocked = client.post(f"/api/v1/users/{viewer.id}/block", headers=sellers[0].auth)
+    assert blocked.status_code == 204
+    found, cursor = search_page(client, viewer, "소나무 의자")
+    hidden = {*in_title[0::3], *in_text[0::3], digital}
+    assert found and not hidden & set(found)
+    while cursor:  # and on later pages too
+        more, cursor = search_page(client, viewer, "소나무 의자", cursor=cursor)
+        assert not hidden & set(more)
+
+
 def test_empty_results_are_recorded_as_unmet_demand_and_searches_remembered(
     client: httpx.Client, resident: Make, database: DatabaseUnderTest
 ) -> None:
