@@ -4,7 +4,7 @@
 
 FastAPI's ``@app.websocket`` on Starlette, served by uvicorn with exactly the settings
 ``dongne serve`` passes (``dongne/cli.py``): the same loop, HTTP and WebSocket protocol
-implementations (uvicorn's "auto": uvloop, httptools, websockets-sansio with
+implementations (uvicorn's "auto": uvloop, httptools, websockets-sansio without
 permessage-deflate), no access log, proxy headers, INFO logging, and ``--workers``. Every text
 frame comes straight back; nothing is parsed, stored or published.
 """
@@ -53,6 +53,7 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         access_log=False,
+        ws_per_message_deflate=False,  # as `dongne serve`
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",

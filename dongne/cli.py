@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import re
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from dongne import migrate
 from dongne.config import ConfigurationError, Settings, get_settings
@@ -18,7 +27,9 @@ app = typer.Typer(help="동네 — a hyperlocal second-hand marketplace.", no_ar
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 geo_app = typer.Typer(help="Neighbourhood data.", no_args_is_help=True)
 user_app = typer.Typer(help="User administration.", no_args_is_help=True)
+events_app = typer.Typer(help="The event log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(events_app, name="events")
 app.add_typer(geo_app, name="geo")
 app.add_typer(user_app, name="user")
 console = Console()
@@ -111,15 +122,63 @@ def user_promote(
     asyncio.run(run())
 
 
+@events_app.command("export")
+def events_export(
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Skip events before this date (YYYY-MM-DD)"),
+    ] = None,
+    to: Annotated[
+        Path | None, typer.Option(help="Export directory (default: $DATA_DIR/export)")
+    ] = None,
+    chunk: Annotated[int, typer.Option(min=1, hidden=True)] = 200_000,
+) -> None:
+    """Write new events to date-partitioned Parquet (incremental, idempotent)."""
+    from dongne.insights.export import export_events, export_root
+
+    settings = _settings()
+    root = to or export_root(settings)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("events", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = asyncio.run(
+            export_events(
+                settings.resolved_database_url,
+                root,
+                since=since.date() if since else None,
+                progress=advance,
+                chunk=chunk,
+            )
+        )
+    for path in report.files:
+        console.print(f"wrote {path.relative_to(root)}")
+    console.print(
+        f"exported {report.events:,} events in {report.seconds:.1f} s "
+        f"({report.per_second:,.0f}/s) to {root}; last id {report.last_id:,}; "
+        f"{report.rewritten} files anonymised; tables: "
+        + ", ".join(f"{k} {v:,}" for k, v in report.tables.items())
+    )
+
+
 @app.command("demo")
 def demo(
     users: Annotated[int, typer.Option(min=1, max=100_000)] = 24,
+    days: Annotated[int, typer.Option(min=1, max=730)] = 14,
     seed: Annotated[int, typer.Option()] = 1,
 ) -> None:
-    """Create demo residents with verified neighbourhoods around Seoul."""
+    """Simulate residents around Seoul over DAYS days (deterministic for a seed)."""
     from dongne.demo.service import run_demo
 
-    asyncio.run(run_demo(_settings(), users=users, seed=seed, console=console))
+    asyncio.run(run_demo(_settings(), users=users, seed=seed, days=days, console=console))
 
 
 async def _prepare(settings: Settings, with_demo: bool) -> None:
@@ -143,7 +202,34 @@ async def _prepare(settings: Settings, with_demo: bool) -> None:
     if with_demo and no_users:
         from dongne.demo.service import run_demo
 
-        await run_demo(settings, users=24, seed=1, console=console)
+        await run_demo(settings, users=24, seed=1, days=14, console=console)
+
+
+class RedactQueryStrings(logging.Filter):
+    """Drops the query string from every URL a log line carries: a query may hold
+    a secret (a client that still sends ``/ws?token=…``) or a place (coordinates).
+    On uvicorn's handlers, so its WebSocket and error lines are covered too."""
+
+    _QUERY = re.compile(r"(/[^\s\"?]*)\?[^\s\"]*")
+
+    def _clean(self, value: object) -> object:
+        return self._QUERY.sub(r"\1?[redacted]", value) if isinstance(value, str) else value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._clean(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._clean(a) for a in record.args)
+        return True
+
+
+def _log_config() -> dict[str, Any]:
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "dongne.cli.RedactQueryStrings"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    return config
 
 
 @app.command("serve")
@@ -171,6 +257,8 @@ def serve(
         asyncio.run(_prepare(settings, demo_data and not settings.is_production))
     console.print(f"[bold]동네 is running at http://{host}:{port}/[/bold]  (Ctrl+C to stop)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactQueryStrings())
     uvicorn.run(
         "dongne.app:create_app",
         factory=True,
@@ -178,6 +266,10 @@ def serve(
         port=port,
         workers=workers,
         access_log=False,  # our own access log never records query strings (coordinates)
+        log_config=_log_config(),
+        # Chat frames are a few hundred bytes: per-message deflate saves little on
+        # them and keeps a zlib context of about 40 KiB in every open socket.
+        ws_per_message_deflate=False,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",

@@ -8,8 +8,9 @@ run only once the transaction has committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,8 +64,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("dongne_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    clock = _clock.get()
+    return clock() if clock is not None else datetime.now(UTC)
+
+
+@contextmanager
+def simulated_clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Within this block (this task and those it starts) ``utcnow()`` asks
+    ``now``: the demo simulation lives through days in seconds, and every row
+    and event it writes carries the simulated time."""
+    token = _clock.set(now)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -76,10 +93,42 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -
     cur.close()
 
 
+def _sqlite_manual_transactions(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling emits BEGIN only before INSERT, UPDATE,
+    # DELETE and REPLACE, never before SAVEPOINT: a savepoint opened first then
+    # became the outermost transaction, and releasing it committed the work so far
+    # (SQLAlchemy's pysqlite notes, "Serializable isolation / Savepoints /
+    # Transactional DDL"). The driver is told to stay out; _sqlite_begin begins.
+    dbapi_conn.isolation_level = None
+
+
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+def _sqlite_begin(
+    conn: Any, cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Open the transaction right before the first write (or savepoint), with
+    BEGIN IMMEDIATE: it waits (busy_timeout) for the write lock instead of
+    failing later with "database is locked" when a read snapshot cannot be
+    upgraded. Reads before the first write run outside a transaction, as they
+    did under the driver's own handling, so read-only work never holds the
+    write lock and two writers cannot deadlock."""
+    if not statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
+        return
+    dbapi = conn.connection.dbapi_connection
+    raw = getattr(getattr(dbapi, "_connection", None), "_conn", None)  # aiosqlite
+    in_transaction = raw.in_transaction if raw is not None else dbapi.in_transaction
+    if not in_transaction:
+        cursor.execute("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
+        event.listen(engine.sync_engine, "before_cursor_execute", _sqlite_begin)
         return engine
     # Every open chat socket may read at once after a notice: a deeper pool than
     # request/response alone would need (2 workers × 40 stays under PostgreSQL's 100).

@@ -35,7 +35,8 @@ class Conversation(Base):
     # The newest message's sequence number; the next message takes last_seq + 1.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Indexed: each worker's sweep lists the conversations active lately.
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     __table_args__ = (UniqueConstraint("listing_id", "buyer_id"),)
 

@@ -11,18 +11,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from dongne.chat import queries, service
-from dongne.chat.models import PHOTO, SYSTEM, Conversation, Participant
+from dongne.chat.models import PHOTO, SYSTEM
 from dongne.chat.schemas import ConversationOut, MessageOut
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import SEOUL, environment, render
 from dongne.listings import pages as listing_pages  # noqa: F401  (registers ago, won, status_name)
-from dongne.listings.models import STATUSES, Listing
+from dongne.listings.models import STATUSES
 from dongne.listings.service import VerificationRequired
 from dongne.notifications.pages import render_page
-from dongne.web import Ctx, CtxDep
+from dongne.trust.moderation.pages import script_text as trust_script_text
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,6 +46,13 @@ SYSTEM_LINES = {
     "reserved": N_("판매자가 거래 상태를 예약중으로 바꿨어요."),
     "left": N_("%(name)s님이 대화방을 나갔어요."),
     "left_me": N_("대화방을 나갔어요."),
+    "rejoined": N_("%(name)s님이 대화방에 다시 들어왔어요."),
+    "rejoined_me": N_("대화방에 다시 들어왔어요."),
+    "deal_completed": N_("거래가 완료되었어요. 서로 거래 후기를 남겨 주세요."),
+    "fraud_ban": N_(
+        "상대방이 사기 행위로 이용이 영구 정지되었어요. 돈을 보내지 말고, 이미 보냈다면 "
+        "경찰청 사이버범죄 신고시스템에 신고해 주세요."
+    ),
 }
 SYSTEM_PREVIEWS = {
     "appointment_set": N_("약속을 잡았어요"),
@@ -54,6 +61,10 @@ SYSTEM_PREVIEWS = {
     "reserved": N_("예약중으로 바뀌었어요"),
     "left": N_("상대방이 대화방을 나갔어요"),
     "left_me": N_("대화방을 나갔어요"),
+    "rejoined": N_("상대방이 대화방에 다시 들어왔어요"),
+    "rejoined_me": N_("대화방에 다시 들어왔어요"),
+    "deal_completed": N_("거래가 완료되었어요"),
+    "fraud_ban": N_("사기 주의: 상대방이 이용 정지되었어요"),
 }
 SYSTEM_OTHER = N_("새 소식이 있어요.")
 PIN = N_("약속: %(when)s · %(place)s")
@@ -105,8 +116,8 @@ def _parse_time(value: object) -> datetime | None:
 
 def system_line(message: MessageOut, me: int, other_name: str) -> str:
     code = message.body
-    if code == "left":
-        code = "left_me" if message.data.get("user_id") == me else "left"
+    if code in ("left", "rejoined"):
+        code = f"{code}_me" if message.data.get("user_id") == me else code
     template = SYSTEM_LINES.get(code)
     if template is None:
         return gettext(SYSTEM_OTHER)
@@ -126,8 +137,8 @@ def preview(c: ConversationOut) -> str:
         return gettext("아직 메시지가 없어요.")
     if m.kind == SYSTEM:
         code = m.body
-        if code == "left":
-            code = "left_me" if m.data.get("user_id") != c.other.id else "left"
+        if code in ("left", "rejoined"):
+            code = f"{code}_me" if m.data.get("user_id") != c.other.id else code
         return gettext(SYSTEM_PREVIEWS.get(code, SYSTEM_OTHER))
     if m.kind == PHOTO:
         return gettext("사진")
@@ -154,6 +165,7 @@ def script_text() -> dict[str, Any]:
         "read": gettext("읽음"),
         "retry": gettext("다시 보내기"),
         "delete": gettext("삭제"),
+        "review": gettext("거래 후기 보내기"),
         "photo": gettext("사진"),
         "uploading": gettext("사진 올리는 중"),
         "photoType": gettext("JPEG, PNG, WebP 사진만 보낼 수 있어요."),
@@ -164,6 +176,7 @@ def script_text() -> dict[str, Any]:
         "appointmentFailed": gettext("약속을 저장하지 못했어요. 다시 시도해 주세요."),
         "appointmentMissing": gettext("날짜, 시간, 장소를 모두 입력해 주세요."),
         "statuses": {code: gettext(name) for code, name in STATUSES.items()},
+        "trust": trust_script_text(),  # fraud warning cards, reveal, report
     }
 
 
@@ -201,26 +214,6 @@ async def start(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 # ---- 채팅 목록 ------------------------------------------------------------------------
 
 
-async def listing_conversation_ids(ctx: Ctx, user_id: int, listing_id: int) -> list[int]:
-    """The caller's conversations about one listing (the seller's view of it),
-    newest activity first; like queries.my_conversation_ids, without the ones left."""
-    return list(
-        (
-            await ctx.db.scalars(
-                select(Conversation.id)
-                .join(Participant, Participant.conversation_id == Conversation.id)
-                .where(
-                    Conversation.listing_id == listing_id,
-                    Participant.user_id == user_id,
-                    Participant.left_at.is_(None),
-                )
-                .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-                .limit(200)
-            )
-        ).all()
-    )
-
-
 @router.get("/chats")
 async def chat_list(
     request: Request,
@@ -231,18 +224,20 @@ async def chat_list(
     if listing is None:
         ids = await queries.my_conversation_ids(ctx.db, user.id)
     else:
-        ids = await listing_conversation_ids(ctx, user.id, listing)
+        ids = await queries.listing_conversation_ids(ctx.db, user.id, listing)
     chats = await queries.conversation_outs(ctx.db, ctx.svc.media, user.id, ids)
     listing_title = None
     if listing is not None:
-        listing_title = await ctx.db.scalar(
-            select(Listing.title).where(Listing.id == listing, Listing.seller_id == user.id)
-        ) or (chats[0].listing_title if chats else None)
+        listing_title = await queries.own_listing_title(ctx.db, user.id, listing) or (
+            chats[0].listing_title if chats else None
+        )
+    cursors = await queries.cursors(ctx.db, user.id)
     data = {
         "page": "list",
         "me": user.id,
         "listing": listing,
-        "cursors": {str(k): v for k, v in (await queries.cursors(ctx.db, user.id)).items()},
+        "cursors": {str(k): v for k, v in cursors.items()},
+        "mark": max(cursors, default=0),
         "text": script_text(),
     }
     context = {
@@ -276,8 +271,8 @@ async def room(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
     chat = (await queries.conversation_outs(ctx.db, ctx.svc.media, user.id, [conversation.id]))[0]
     rows = await queries.messages_before(ctx.db, conversation.id, None, HISTORY)
     messages = await queries.message_outs(ctx.db, ctx.svc.media, rows)
-    them = await ctx.db.get(Participant, (conversation.id, chat.other.id))
-    cursors = {str(k): v for k, v in (await queries.cursors(ctx.db, user.id)).items()}
+    latest = await queries.cursors(ctx.db, user.id)
+    cursors = {str(k): v for k, v in latest.items()}
     # The room resumes from the newest message it was rendered with.
     cursors[str(conversation.id)] = messages[-1].seq if messages else 0
     mine = [m.seq for m in messages if m.sender_id == user.id]
@@ -291,13 +286,14 @@ async def room(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
         "otherReadSeq": chat.other_read_seq,
         "firstSeq": messages[0].seq if messages else 0,
         "cursors": cursors,
+        "mark": max(latest, default=0),
         "text": script_text(),
     }
     context = {
         "chat": chat,
         "messages": messages,
         "me": user.id,
-        "they_left": them is not None and them.left_at is not None,
+        "they_left": chat.other_left,
         "i_left": me.left_at is not None,
         "receipt_read": read_mine[-1] if read_mine else None,
         "receipt_sent": mine[-1] if mine and mine[-1] > chat.other_read_seq else None,

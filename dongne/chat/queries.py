@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,8 +15,8 @@ from dongne.geo.models import Neighbourhood
 from dongne.kit.media import MediaStorage
 from dongne.listings.models import Listing
 from dongne.photos.models import Photo
-
-DEFAULT_TEMPERATURE = 36.5
+from dongne.trust.reviews.queries import temperatures as manner_temperatures
+from dongne.trust.reviews.temperature import START
 
 
 async def messages_after(
@@ -55,21 +58,37 @@ async def message_outs(
     for m in messages:
         photo = photos.get(m.photo_id) if m.photo_id is not None else None
         out.append(
-            MessageOut(
-                id=m.id,
-                conversation_id=m.conversation_id,
-                seq=m.seq,
-                sender_id=m.sender_id,
-                client_id=m.client_id,
-                kind=m.kind,
-                body=m.body,
+            plain_message_out(
+                m,
                 photo_url=media.url(photo.large_key) if photo else None,
                 photo_thumb_url=media.url(photo.small_key) if photo else None,
-                data=m.data or {},
-                created_at=m.created_at,
             )
         )
     return out
+
+
+def plain_message_out(
+    m: Message, photo_url: str | None = None, photo_thumb_url: str | None = None
+) -> MessageOut:
+    """A message as clients see it; a photo's addresses come from the caller."""
+    return MessageOut(
+        id=m.id,
+        conversation_id=m.conversation_id,
+        seq=m.seq,
+        sender_id=m.sender_id,
+        client_id=m.client_id,
+        kind=m.kind,
+        body=m.body,
+        photo_url=photo_url,
+        photo_thumb_url=photo_thumb_url,
+        data=m.data or {},
+        created_at=m.created_at,
+    )
+
+
+def message_frame(out: MessageOut) -> str:
+    """The WebSocket frame that delivers a message (JSON text, as sent)."""
+    return json.dumps({"type": "message", **out.model_dump(mode="json")}, ensure_ascii=False)
 
 
 async def my_conversation_ids(db: AsyncSession, user_id: int, limit: int = 100) -> list[int]:
@@ -85,6 +104,36 @@ async def my_conversation_ids(db: AsyncSession, user_id: int, limit: int = 100) 
             )
         ).all()
     )
+
+
+async def listing_conversation_ids(
+    db: AsyncSession, user_id: int, listing_id: int, limit: int = 200
+) -> list[int]:
+    """The user's conversations about one listing (the seller's view of it),
+    newest activity first; like :func:`my_conversation_ids`, without the ones left."""
+    return list(
+        (
+            await db.scalars(
+                select(Conversation.id)
+                .join(Participant, Participant.conversation_id == Conversation.id)
+                .where(
+                    Conversation.listing_id == listing_id,
+                    Participant.user_id == user_id,
+                    Participant.left_at.is_(None),
+                )
+                .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    )
+
+
+async def own_listing_title(db: AsyncSession, seller_id: int, listing_id: int) -> str | None:
+    """The title of a listing of the seller's own (the heading of its chat list)."""
+    title = await db.scalar(
+        select(Listing.title).where(Listing.id == listing_id, Listing.seller_id == seller_id)
+    )
+    return str(title) if title is not None else None
 
 
 async def conversation_outs(
@@ -125,6 +174,7 @@ async def conversation_outs(
     )
     other_ids = {them[c.id].user_id for c, _ in rows if c.id in them}
     people = {u.id: u for u in (await db.scalars(select(User).where(User.id.in_(other_ids)))).all()}
+    temperatures = await manner_temperatures(db, other_ids)
     homes = dict(
         (
             await db.execute(
@@ -188,7 +238,7 @@ async def conversation_outs(
                 id=other.user_id if other else 0,
                 nickname=(person.nickname if person else None) or "",
                 neighbourhood=homes.get(other.user_id) if other else None,
-                manner_temperature=DEFAULT_TEMPERATURE,
+                manner_temperature=temperatures.get(other.user_id, START) if other else START,
             ),
             last_seq=conversation.last_seq,
             last_read_seq=mine.last_read_seq,
@@ -198,6 +248,7 @@ async def conversation_outs(
             last_message_at=conversation.last_message_at,
             muted=mine.muted,
             left=mine.left_at is not None,
+            other_left=other.left_at is not None if other else False,
             blocked=(other.user_id in blocked) if other else False,
             appointment=AppointmentOut(
                 meet_at=appointment.meet_at, place=appointment.place, set_by=appointment.set_by
@@ -229,3 +280,13 @@ async def cursors(db: AsyncSession, user_id: int) -> dict[int, int]:
         .where(Participant.user_id == user_id)
     )
     return dict(rows.tuples().all())
+
+
+async def active_since(db: AsyncSession, since: datetime) -> list[tuple[int, int, tuple[int, int]]]:
+    """Conversations with a message after ``since``: (id, newest seq, (buyer, seller))."""
+    rows = await db.execute(
+        select(
+            Conversation.id, Conversation.last_seq, Conversation.buyer_id, Conversation.seller_id
+        ).where(Conversation.last_message_at > since)
+    )
+    return [(c, seq, (b, s)) for c, seq, b, s in rows.tuples().all()]

@@ -77,6 +77,7 @@ class ConversationOut(BaseModel):
     last_message_at: datetime
     muted: bool
     left: bool
+    other_left: bool  # the other side left: no more messages can be sent
     blocked: bool
     appointment: AppointmentOut | None
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from dongne.chat.models import (
     MAX_TEXT,
@@ -21,6 +24,7 @@ from dongne.chat.models import (
     Message,
     Participant,
 )
+from dongne.chat.queries import message_frame, plain_message_out
 from dongne.db import on_commit, utcnow
 from dongne.kit.errors import Conflict, DomainError, InvalidInput, NotFound
 from dongne.kit.hub import Hub
@@ -81,10 +85,21 @@ def other_side(conversation: Conversation, user_id: int) -> int:
     return conversation.seller_id if user_id == conversation.buyer_id else conversation.buyer_id
 
 
-def ring(ctx: Ctx, conversation: Conversation, seq: int, kind: str = "message") -> None:
-    """After commit, tell both participants' connections that ``seq`` exists."""
+def ring(
+    ctx: Ctx,
+    conversation: Conversation,
+    seq: int,
+    kind: str = "message",
+    message: Message | None = None,
+) -> None:
+    """After commit, tell both participants' connections that ``seq`` exists.
+    The notice carries the message's frame when it needs nothing more from the
+    database (no photo): a connection whose cursor is just before it sends it as
+    is; any other reads from the database as usual."""
     hub: Hub = ctx.svc.hub
-    notice = {"type": kind, "conversation_id": conversation.id, "seq": seq}
+    notice: dict[str, Any] = {"type": kind, "conversation_id": conversation.id, "seq": seq}
+    if message is not None and message.photo_id is None:
+        notice["frame"] = message_frame(plain_message_out(message))
     users = (conversation.buyer_id, conversation.seller_id)
 
     async def publish() -> None:
@@ -111,11 +126,18 @@ async def start_conversation(ctx: Ctx, listing_id: int) -> Conversation:
         )
     )
     if existing is not None:
+        # 채팅하기 again after leaving: the buyer is back in the conversation.
+        me = await ctx.db.get(Participant, (existing.id, user.id))
+        if me is not None:
+            await rejoin(ctx, existing, me)
         return existing
     if not listing.is_listed:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     if await is_blocked_between(ctx, user.id, listing.seller_id):
         raise Blocked()
+    from dongne.trust.moderation import guards
+
+    await guards.check_chat_start(ctx)  # sanctions; lower limits for new accounts
     await ctx.limit(ctx.svc.settings.chat_start_limit_per_user, "chat-start", str(user.id))
     conversation = Conversation(
         listing_id=listing.id, buyer_id=user.id, seller_id=listing.seller_id
@@ -169,7 +191,7 @@ async def post_system(ctx: Ctx, conversation: Conversation, code: str, **data: A
     message = Message(conversation_id=conversation.id, seq=seq, kind=SYSTEM, body=code, data=data)
     ctx.db.add(message)
     await ctx.db.flush()
-    ring(ctx, conversation, seq)
+    ring(ctx, conversation, seq, message=message)
     return message
 
 
@@ -184,16 +206,14 @@ async def send_message(
     """Store a message (idempotent on ``client_id``). Returns it and whether it
     is new; a retried send returns the stored message again."""
     user = ctx.require_user()
-    conversation, me = await access_conversation_by_id(ctx, conversation_id)
+    conversation, me, earlier_in, blocked, they_left = await _access_for_send(
+        ctx, conversation_id, client_id
+    )
     if not client_id or len(client_id) > 64:
         raise InvalidInput(N_("메시지 식별자가 올바르지 않아요."), field="client_id")
-    earlier = await ctx.db.scalar(
-        select(Message).where(Message.sender_id == user.id, Message.client_id == client_id)
-    )
-    if earlier is not None:
-        if earlier.conversation_id != conversation.id:
-            raise Conflict(N_("메시지 식별자가 다른 대화에서 이미 쓰였어요."), field="client_id")
-        return earlier, False
+    other = other_side(conversation, user.id)
+    if earlier_in is not None:  # a retry: the stored message again
+        return await _stored(ctx, conversation, client_id), False
     kind = TEXT
     if photo_id is not None:
         from dongne.photos.service import owned_photos
@@ -205,36 +225,44 @@ async def send_message(
         body = body.strip()
         if not 1 <= len(body) <= MAX_TEXT:
             raise InvalidInput(N_("메시지는 1~1,000자로 보내 주세요."), field="body")
-    other = other_side(conversation, user.id)
-    if await is_blocked_between(ctx, user.id, other):
+    if blocked:
         raise Blocked()
-    them = await ctx.db.get(Participant, (conversation.id, other))
-    if them is not None and them.left_at is not None:
+    if they_left:
         raise Conflict(N_("상대방이 대화방을 나갔어요."))
+    from dongne.trust.moderation import guards
+
+    await guards.check_chat_send(ctx)  # suspended or banned users cannot chat
+    # Fraud signals travel with the message: the receiver's client shows the cards.
+    fraud = guards.message_signals(ctx, body)
     await ctx.limit(ctx.svc.settings.message_limit_per_user, "message", str(user.id))
-    try:
-        # Sequence number and row in one savepoint: if a retry of the same send won
-        # the race, both are undone together and no seq is skipped.
-        async with ctx.db.begin_nested():
-            seq = await _next_seq(ctx, conversation)
-            message = Message(
-                conversation_id=conversation.id,
-                seq=seq,
-                sender_id=user.id,
-                client_id=client_id,
-                kind=kind,
-                body=body,
-                photo_id=photo_id,
-            )
-            ctx.db.add(message)
-            await ctx.db.flush()
-    except IntegrityError:  # the same send, retried concurrently, was stored first
-        again = await ctx.db.scalar(
-            select(Message).where(Message.sender_id == user.id, Message.client_id == client_id)
+    await rejoin(ctx, conversation, me)  # writing again brings back one who left
+    # The next seq (the conversation's row stays locked until commit), then the row,
+    # unless the client id's unique constraint says a retry of this send racing us
+    # was stored first: then the seq is given back (no one else can have taken the
+    # one after it while we hold the lock) and the stored message returned.
+    seq = await _next_seq(ctx, conversation)
+    message = await ctx.db.scalar(
+        _insert_unless_stored(ctx)
+        .values(
+            conversation_id=conversation.id,
+            seq=seq,
+            sender_id=user.id,
+            client_id=client_id,
+            kind=kind,
+            body=body,
+            photo_id=photo_id,
+            data={"fraud": fraud} if fraud else {},
+            created_at=utcnow(),
         )
-        if again is None:
-            raise
-        return again, False
+        .returning(Message)
+    )
+    if message is None:
+        await ctx.db.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(last_seq=Conversation.last_seq - 1)
+        )
+        return await _stored(ctx, conversation, client_id), False
     me.last_read_seq = seq
     ctx.record(
         "message_sent",
@@ -245,8 +273,86 @@ async def send_message(
         length=len(body),
         role=me.role,
     )
-    ring(ctx, conversation, seq)
+    if fraud:
+        ctx.record(  # the receiver's event: the card is theirs
+            "fraud_warning_shown",
+            user_id=other,
+            conversation_id=conversation.id,
+            seq=seq,
+            sender_id=user.id,
+            signals=fraud["signals"],
+        )
+    ring(ctx, conversation, seq, message=message)
     return message, True
+
+
+def _build_send_access() -> Select[Any]:
+    me: BindParameter[int] = bindparam("me")
+    client_id: BindParameter[str] = bindparam("client_id")
+    other = case((Conversation.buyer_id == me, Conversation.seller_id), else_=Conversation.buyer_id)
+    them = aliased(Participant)
+    earlier = (
+        select(Message.conversation_id)
+        .where(Message.sender_id == me, Message.client_id == client_id)
+        .scalar_subquery()
+    )
+    blocked = exists().where(
+        or_(
+            and_(Block.blocker_id == me, Block.blocked_id == other),
+            and_(Block.blocker_id == other, Block.blocked_id == me),
+        )
+    )
+    they_left = (
+        select(them.left_at)
+        .where(them.conversation_id == Conversation.id, them.user_id != me)
+        .scalar_subquery()
+    )
+    return (
+        select(Conversation, Participant, earlier, blocked, they_left)
+        .join(Participant, Participant.conversation_id == Conversation.id)
+        .where(Conversation.id == bindparam("conversation_id"), Participant.user_id == me)
+    )
+
+
+# Built once: composing it (an alias, a CASE, two subqueries) costs more CPU than
+# running it, and it is on every message's path.
+_SEND_ACCESS = _build_send_access()
+
+
+async def _access_for_send(
+    ctx: Ctx, conversation_id: int, client_id: str
+) -> tuple[Conversation, Participant, int | None, bool, bool]:
+    """:func:`access_conversation_by_id` and what a send must know besides, in one
+    round trip: the conversation of an earlier message with this client id (a
+    retry), whether either side blocked the other, whether the other side left."""
+    params = {
+        "me": ctx.require_user().id,
+        "client_id": client_id[:64],
+        "conversation_id": conversation_id,
+    }
+    row = (await ctx.db.execute(_SEND_ACCESS, params)).first()
+    if row is None:
+        raise NotFound(N_("대화를 찾을 수 없어요."))
+    conversation, mine, earlier_in, is_blocked, left_at = row.tuple()
+    return conversation, mine, earlier_in, bool(is_blocked), left_at is not None
+
+
+async def _stored(ctx: Ctx, conversation: Conversation, client_id: str) -> Message:
+    """The caller's stored message with ``client_id``; it must be in this conversation."""
+    stored = await ctx.db.scalar(
+        select(Message).where(
+            Message.sender_id == ctx.require_user().id, Message.client_id == client_id
+        )
+    )
+    if stored is None or stored.conversation_id != conversation.id:
+        raise Conflict(N_("메시지 식별자가 다른 대화에서 이미 쓰였어요."), field="client_id")
+    return stored
+
+
+def _insert_unless_stored(ctx: Ctx) -> Any:
+    """INSERT INTO messages … ON CONFLICT (sender_id, client_id) DO NOTHING."""
+    insert: Any = sqlite_insert if ctx.db.get_bind().dialect.name == "sqlite" else pg_insert
+    return insert(Message).on_conflict_do_nothing(index_elements=["sender_id", "client_id"])
 
 
 async def mark_read(ctx: Ctx, conversation_id: int, seq: int) -> Participant:
@@ -276,6 +382,15 @@ async def leave(ctx: Ctx, conversation_id: int) -> None:
         me.left_at = utcnow()
         ctx.record("conversation_left", conversation_id=conversation_id, role=me.role)
         await post_system(ctx, conversation, "left", user_id=me.user_id)
+
+
+async def rejoin(ctx: Ctx, conversation: Conversation, me: Participant) -> None:
+    """Undo :func:`leave`: the conversation is listed again, and the other side
+    may write again (they are told by a system line)."""
+    if me.left_at is not None:
+        me.left_at = None
+        ctx.record("conversation_rejoined", conversation_id=conversation.id, role=me.role)
+        await post_system(ctx, conversation, "rejoined", user_id=me.user_id)
 
 
 async def block_user(ctx: Ctx, blocked_id: int, conversation_id: int | None = None) -> None:

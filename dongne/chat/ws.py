@@ -4,13 +4,13 @@ conversations.
 Protocol (JSON text frames)::
 
     client → server
-      {"type": "hello", "cursors": {"<conversation id>": <last seq held>, …}}
+      {"type": "hello", "cursors": {"<conversation id>": <last seq held>, …}, "since": <mark>}
       {"type": "send", "conversation_id": 7, "client_id": "…", "body": "…"}   (or "photo_id")
       {"type": "read", "conversation_id": 7, "seq": 41}
       {"type": "sync", "conversation_id": 7, "after": 0}
       {"type": "ping"}
     server → client
-      {"type": "welcome", "conversations": {"<id>": <last seq>, …}}
+      {"type": "welcome", "conversations": {"<id>": <last seq>, …}, "mark": <mark>}
       {"type": "message", …MessageOut}        in seq order, each seq once per connection
       {"type": "ack", "client_id": "…", "conversation_id": 7, "seq": 42, "message_id": …}
       {"type": "read", "conversation_id": 7, "user_id": 3, "seq": 42}
@@ -19,11 +19,31 @@ Protocol (JSON text frames)::
 
 Delivery: a message is committed before anyone is told. The hub's notice only
 says "conversation 7 has seq 42"; the connection then reads every message after
-the last seq it delivered on that conversation, in order. After a reconnect the
-client's ``hello`` cursors say where to resume; a conversation it does not know
-(begun while it was away) is listed in ``welcome``, and ``sync`` from 0 fetches
-it. If notices may have been lost (Redis restarted) or the line was quiet for a
-while, the connection re-reads every conversation's tail from the database.
+the last seq it delivered on that conversation, in order. A notice for a text or
+system message carries its frame, sent as is when it is the very next one. If
+notices may have been lost (Redis restarted, a delivery failed) the connection
+re-reads every conversation's tail from the database; and every 20–25 s each
+worker re-announces the conversations active in the last minute to its own
+sockets, so a lost notice delays a delivery but never loses it.
+
+Where a connection starts (``hello``): the client gets everything it lacks,
+exactly once, in seq order, and no history it did not ask for.
+
+- A conversation in ``cursors`` resumes after its cursor (the last seq held).
+- ``since`` is the client's reference point: the ``mark`` of its last
+  ``welcome`` (or of the page it was rendered with); marks only grow, and a
+  conversation begun later has a higher id than any earlier mark. A
+  conversation not in ``cursors`` whose id is above ``since`` began after the
+  client last looked, so it is delivered from its first message.
+- Any other conversation not in ``cursors`` (older than ``since``, or every
+  one when ``since`` is absent: a client without state, such as a page that
+  only shows the unread badge) is followed from now on: nothing of its past is
+  replayed; ``welcome`` lists its last seq, and ``sync`` fetches any part.
+- A conversation begun after the hello is delivered from its first message.
+
+``sync`` from ``after`` re-delivers a conversation from that seq (the client
+saw a gap or wants older messages). A client keeps the newest ``mark`` and
+sends it as ``since`` with every reconnect.
 """
 
 from __future__ import annotations
@@ -33,7 +53,9 @@ import contextlib
 import json
 import logging
 import random
-from typing import Any
+import weakref
+from datetime import timedelta
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -51,20 +73,24 @@ from dongne.web import SESSION_COOKIE, Ctx
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-SWEEP_SECONDS = 90.0  # plus up to a third more at random, so sockets do not sweep in step
+WORKER_SWEEP_SECONDS = 20.0  # plus up to a quarter more at random
+SWEEP_MARGIN = timedelta(seconds=60)  # commits that land late, clocks of other workers
+RESYNC_SPREAD_SECONDS = 2.0  # listeners told to resync read within this, not all at once
+RETRY_SECONDS = 5.0  # after a failed delivery, the connection re-reads within 5–10 s
 HELLO_SECONDS = 10.0
 CLOSE_UNAUTHORISED = 4401
 
 
 async def _authenticate(websocket: WebSocket) -> int | None:
-    """Bearer token (query ``token`` or Authorization header) for apps; the
-    session cookie for browsers, accepted only from our own origin so another
-    site cannot open a socket with a visitor's cookie."""
+    """The Authorization header (``Bearer …``) for apps; the session cookie for
+    browsers, accepted only from our own origin so another site cannot open a
+    socket with a visitor's cookie. Never a token in the URL: servers, proxies
+    and browser histories keep URLs, so a ``?token=`` is refused, not read."""
     svc = websocket.app.state.services
+    if "token" in websocket.query_params:
+        return None
     header = websocket.headers.get("authorization", "")
-    token = websocket.query_params.get("token") or (
-        header[7:].strip() if header.lower().startswith("bearer ") else None
-    )
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
     if token is None:
         token = websocket.cookies.get(SESSION_COOKIE)
         origin = websocket.headers.get("origin")
@@ -86,6 +112,56 @@ async def _authenticate(websocket: WebSocket) -> int | None:
     return int(user_id) if user_id is not None else None
 
 
+class WorkerSweep:
+    """The quiet line's safety net, once per worker rather than once per socket:
+    every WORKER_SWEEP_SECONDS one query lists the conversations active lately,
+    and their newest seq is offered to this worker's listeners as a notice. A
+    connection already there ignores it; one that missed a notice catches up.
+    Runs while the worker has sockets open."""
+
+    _by_hub: ClassVar[weakref.WeakKeyDictionary[Any, WorkerSweep]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, svc: Any) -> None:
+        self.svc = svc
+        self.sockets = 0
+        self.task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of(cls, svc: Any) -> WorkerSweep:
+        sweeper = cls._by_hub.get(svc.hub)
+        if sweeper is None:
+            sweeper = cls._by_hub[svc.hub] = cls(svc)
+        return sweeper
+
+    def join(self) -> None:
+        self.sockets += 1
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run(), name="chat-worker-sweep")
+
+    def leave(self) -> None:
+        self.sockets -= 1
+        if self.sockets <= 0 and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        since = utcnow()
+        while True:
+            await asyncio.sleep(WORKER_SWEEP_SECONDS * (1 + random.random() / 4))
+            now = utcnow()
+            try:
+                async with self.svc.db.sessions() as db:
+                    active = await queries.active_since(db, since - SWEEP_MARGIN)
+            except Exception:
+                log.warning("chat sweep failed; the next one covers this one", exc_info=True)
+                continue
+            since = now
+            for conversation, seq, users in active:
+                notice = {"type": "message", "conversation_id": conversation, "seq": seq}
+                for user_id in users:
+                    self.svc.hub.deliver_local(service.chat_channel(user_id), notice)
+
+
 class Connection:
     def __init__(self, websocket: WebSocket, user_id: int) -> None:
         self.ws = websocket
@@ -100,15 +176,20 @@ class Connection:
             await self.ws.send_text(json.dumps(frame, default=str, ensure_ascii=False))
 
     async def run(self) -> None:
+        sweeper = WorkerSweep.of(self.svc)
         async with self.svc.hub.subscribe(service.chat_channel(self.user_id)) as sub:
-            await self._hello()
-            pusher = asyncio.create_task(self._push(sub))
+            sweeper.join()
             try:
-                await self._read()
+                await self._hello()
+                pusher = asyncio.create_task(self._push(sub))
+                try:
+                    await self._read()
+                finally:
+                    pusher.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await pusher
             finally:
-                pusher.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pusher
+                sweeper.leave()
 
     async def _hello(self) -> None:
         first: dict[str, Any] = {}
@@ -117,19 +198,30 @@ class Connection:
             first = _parse(raw) or {}
         async with self.svc.db.sessions() as db:
             latest = await queries.cursors(db, self.user_id)
-        given = first.get("cursors") if first.get("type") == "hello" else None
+        hello = first if first.get("type") == "hello" else {}
+        given = hello.get("cursors")
+        held: dict[int, int] = {}
         if isinstance(given, dict):
             for key, value in given.items():
                 with contextlib.suppress(ValueError, TypeError):
-                    conversation = int(key)
-                    if conversation in latest:
-                        self.cursors[conversation] = max(0, int(value))
-        else:
-            self.cursors = dict(latest)  # no cursors: start from now
+                    held[int(key)] = max(0, int(value))
+        since = hello.get("since")
+        mark = since if isinstance(since, int) and not isinstance(since, bool) else None
+        for conversation, last in latest.items():
+            if conversation in held:
+                self.cursors[conversation] = held[conversation]  # resume after the cursor
+            elif mark is not None and conversation > mark:
+                self.cursors[conversation] = 0  # begun after the client's mark: all of it
+            else:
+                self.cursors[conversation] = last  # not asked for: from now on
         await self.send(
-            {"type": "welcome", "conversations": {str(k): v for k, v in latest.items()}}
+            {
+                "type": "welcome",
+                "conversations": {str(k): v for k, v in latest.items()},
+                "mark": max(latest, default=0),
+            }
         )
-        await self._catch_up(list(self.cursors))
+        await self._catch_up([c for c, last in latest.items() if self.cursors[c] < last])
         if first and first.get("type") != "hello":
             await self._handle(first)
 
@@ -150,7 +242,10 @@ class Connection:
                     }
                 )
                 continue
-            await self._handle(frame)
+            try:
+                await self._handle(frame)
+            except (WebSocketDisconnect, RuntimeError):  # closed while we answered
+                return
 
     async def _handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -241,33 +336,56 @@ class Connection:
             yield Ctx(svc=self.svc, db=db, user=user, client_ip=client.host if client else "ws")
 
     async def _push(self, sub: Any) -> None:
+        owed = False  # a delivery failed: this connection re-reads its tails soon
         while True:
-            notice = await sub.get(SWEEP_SECONDS * (1 + random.random() / 3))
+            notice = await sub.get(RETRY_SECONDS * (1 + random.random()) if owed else None)
             try:
-                if notice is None or notice.get("type") == "resync":
+                if notice is None:
+                    await self._sweep()
+                elif notice.get("type") == "resync":
+                    # Every listener of the worker hears this at once: spread the reads.
+                    await asyncio.sleep(random.random() * RESYNC_SPREAD_SECONDS)
                     await self._sweep()
                 elif notice.get("type") == "message":
-                    conversation = int(notice["conversation_id"])
-                    if int(notice["seq"]) > self.cursors.get(conversation, 0):
-                        self.cursors.setdefault(conversation, 0)
-                        await self._catch_up([conversation])
+                    await self._on_message(notice)
                 elif notice.get("type") == "read":
                     await self._forward_read(int(notice["conversation_id"]))
+                owed = owed and notice is not None and notice.get("type") != "resync"
             except (WebSocketDisconnect, RuntimeError):
                 return
             except Exception:
-                log.exception("chat delivery failed; will retry on the next sweep")
+                log.warning("chat delivery failed; retrying soon", exc_info=True)
+                owed = True
+
+    async def _on_message(self, notice: dict[str, Any]) -> None:
+        conversation, seq = int(notice["conversation_id"]), int(notice["seq"])
+        if seq <= self.cursors.get(conversation, 0):
+            return  # already delivered
+        frame = notice.get("frame")
+        if isinstance(frame, str):
+            async with self._deliver_lock:
+                # The very next one: send the frame the notice carries, no database read.
+                if self.cursors.get(conversation, 0) == seq - 1 and (
+                    conversation in self.cursors or seq == 1
+                ):
+                    async with self._send_lock:
+                        await self.ws.send_text(frame)
+                    self.cursors[conversation] = seq
+                    return
+        self.cursors.setdefault(conversation, 0)  # unknown: begun after the hello
+        await self._catch_up([conversation])
 
     async def _sweep(self) -> None:
         """Re-read every conversation's tail: covers notices lost in transit."""
         async with self.svc.db.sessions() as db:
             latest = await queries.cursors(db, self.user_id)
-        behind = [
-            c for c, last in latest.items() if last > self.cursors.get(c, 0) and c in self.cursors
-        ]
-        for conversation in latest:
+        behind = []
+        for conversation, last in latest.items():
             if conversation not in self.cursors:
-                self.cursors[conversation] = 0  # begun while we listened elsewhere
+                # Every conversation the user had at hello has a cursor, so this one
+                # began since: the client has none of it.
+                self.cursors[conversation] = 0
+            if last > self.cursors[conversation]:
                 behind.append(conversation)
         if behind:
             await self._catch_up(behind)
@@ -284,7 +402,8 @@ class Connection:
                         batch = await queries.messages_after(db, conversation, after)
                         outs = await queries.message_outs(db, self.svc.media, batch)
                     for out in outs:
-                        await self.send({"type": "message", **out.model_dump(mode="json")})
+                        async with self._send_lock:
+                            await self.ws.send_text(queries.message_frame(out))
                         self.cursors[conversation] = out.seq
                     if len(batch) < 200:
                         break

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 Notice = dict[str, Any]
 QUEUE_SIZE = 256
+RECONNECT_FIRST = 0.25  # seconds before the first resubscribe attempt; doubles to
+RECONNECT_MAX = 8.0  # at most this (each wait jittered ±50 %)
 
 
 class Subscription:
@@ -46,7 +49,9 @@ class Subscription:
     async def get(self, within: float | None = None) -> Notice | None:
         """The next notice, or None when none came ``within`` seconds."""
         try:
-            return await asyncio.wait_for(self.queue.get(), within)
+            # A timeout scope, not wait_for: no extra task per waiting listener.
+            async with asyncio.timeout(within):
+                return await self.queue.get()
         except TimeoutError:
             return None
 
@@ -64,6 +69,10 @@ class Hub:
         self._subs.clear()
 
     async def publish(self, channel: str, notice: Notice) -> None:
+        self._deliver(channel, notice)
+
+    def deliver_local(self, channel: str, notice: Notice) -> None:
+        """Hand a notice to this process's listeners only (not through Redis)."""
         self._deliver(channel, notice)
 
     def _deliver(self, channel: str, notice: Notice) -> None:
@@ -109,7 +118,7 @@ class RedisHub(Hub):
         self._pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._prefix = prefix
         self._task: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
+        self.reconnects = 0  # times the pub/sub line was re-established
 
     async def start(self) -> None:
         # A placeholder channel keeps the pub/sub connection in subscribed mode.
@@ -149,25 +158,45 @@ class RedisHub(Hub):
                     raw = message["channel"]
                     channel = (raw.decode() if isinstance(raw, bytes) else raw)[len(self._prefix) :]
                     self._deliver(channel, json.loads(message["data"]))
-                # listen() returns at once when nothing is subscribed (Redis was still
-                # down when we resubscribed): treat it as a lost connection, not a loop.
+                # listen() returns at once when nothing is subscribed: treat it as a
+                # lost connection, not a loop.
                 raise ConnectionError("redis pub/sub has no subscriptions")
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Redis went away: tell every listener to resync from the database,
-                # then resubscribe once it is back.
                 log.warning("redis hub connection lost; reconnecting", exc_info=True)
-                for channel in list(self._subs):
-                    self._deliver(channel, {"type": "resync"})
-                await asyncio.sleep(0.5)
-                with contextlib.suppress(Exception):
-                    await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-                self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                with contextlib.suppress(Exception):
-                    await self._pubsub.subscribe(
-                        self._prefix + "_", *[self._prefix + c for c in self._subs]
-                    )
+                # What was in flight is lost: every listener re-reads from the database.
+                self._resync_all()
+                await self._reconnect()
+
+    async def _reconnect(self) -> None:
+        """Resubscribe every local channel, retrying with jittered exponential
+        backoff while Redis is away (no bursts, no resync storm: listeners are
+        told once when the line drops and once when it is back). Doorbells rung
+        while we were away are gone, so once subscribed again every listener
+        resyncs from the database; notices from then on arrive as usual."""
+        delay = RECONNECT_FIRST
+        while True:
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, RECONNECT_MAX)
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await self._pubsub.subscribe(
+                    self._prefix + "_", *[self._prefix + c for c in self._subs]
+                )
+            except Exception as exc:
+                log.info("redis hub still unreachable (%s); retrying", exc)
+                continue
+            self.reconnects += 1
+            log.warning("redis hub resubscribed; listeners resync from the database")
+            self._resync_all()
+            return
+
+    def _resync_all(self) -> None:
+        for channel in list(self._subs):
+            self._deliver(channel, {"type": "resync"})
 
 
 def make_hub(redis_url: str | None) -> Hub:

@@ -60,12 +60,14 @@ class ResilientChat:
         user_id: int,
         conversations: list[int],
         *,
+        token: str,
         ack_timeout: float = 10.0,
         open_timeout: float = 5.0,
         max_backoff: float = 1.0,
     ) -> None:
         self.name = name
         self.url = url
+        self.headers = {"Authorization": f"Bearer {token}"}
         self.user_id = user_id
         self.ack_timeout = ack_timeout
         self.open_timeout = open_timeout
@@ -184,6 +186,7 @@ class ResilientChat:
             try:
                 with connect(
                     self.url,
+                    additional_headers=self.headers,
                     open_timeout=self.open_timeout,
                     close_timeout=1,
                     ping_interval=5,

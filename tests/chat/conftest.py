@@ -53,8 +53,9 @@ def send(
 
 
 def ws_connect(server: Server, who: Resident, **extra: Any) -> ClientConnection:
-    url = server.url.replace("http://", "ws://") + f"/ws?token={who.token}"
-    return connect(url, open_timeout=10, **extra)
+    url = server.url.replace("http://", "ws://") + "/ws"
+    headers = {"Authorization": f"Bearer {who.token}", **extra.pop("additional_headers", {})}
+    return connect(url, open_timeout=10, additional_headers=headers, **extra)
 
 
 def frames(

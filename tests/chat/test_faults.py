@@ -141,8 +141,8 @@ def send_frame(conversation_id: int, client_id: str, body: str) -> str:
     )
 
 
-def ws_url(server: Server, token: str) -> str:
-    return server.url.replace("http://", "ws://") + f"/ws?token={token}"
+def ws_url(server: Server) -> str:
+    return server.url.replace("http://", "ws://") + "/ws"
 
 
 @contextmanager
@@ -246,10 +246,14 @@ def clients_for(
 ) -> tuple[ResilientChat, ResilientChat]:
     conversations = [deal.conversation_id]
     seller = ResilientChat(
-        "seller", ws_url(seller_server, deal.seller.token), deal.seller.id, conversations
+        "seller",
+        ws_url(seller_server),
+        deal.seller.id,
+        conversations,
+        token=deal.seller.token,
     )
     buyer = ResilientChat(
-        "buyer", ws_url(buyer_server, deal.buyer.token), deal.buyer.id, conversations
+        "buyer", ws_url(buyer_server), deal.buyer.id, conversations, token=deal.buyer.token
     )
     return seller, buyer
 

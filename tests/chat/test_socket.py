@@ -138,3 +138,18 @@ def test_sockets_without_credentials_or_from_another_site_are_refused(
         ws.recv(timeout=5)
     with connect(url, origin=server.url, additional_headers=headers, open_timeout=5) as ws:  # type: ignore[arg-type]
         assert hello(ws)["type"] == "welcome"
+
+
+def test_a_token_never_reaches_the_server_log(server: Server, deal: Deal) -> None:
+    """Apps authenticate with the Authorization header; a token put in the URL
+    is refused (URLs are logged by servers and proxies) and the log shows no
+    query string at all."""
+    with ws_connect(server, deal.buyer) as ws:
+        assert hello(ws)["type"] == "welcome"
+    in_url = server.url.replace("http://", "ws://") + f"/ws?token={deal.seller.token}"
+    with pytest.raises((ConnectionClosed, InvalidStatus)), connect(in_url, open_timeout=5) as ws:
+        ws.recv(timeout=5)
+    log = server.log.read_text(errors="replace")
+    assert '"WebSocket /ws' in log  # the server does log sockets: this is the right log
+    assert deal.seller.token not in log
+    assert deal.buyer.token not in log

@@ -157,6 +157,9 @@
   const tracksCursors = page.page === "room" || page.page === "list";
   const cursors = {};  // conversation id → last seq held (chat pages only)
   Object.entries(page.cursors || {}).forEach(([k, v]) => { cursors[k] = Number(v) || 0; });
+  // The reference point for the server: conversations above it began after the
+  // page was rendered (or the last welcome) and are delivered from their start.
+  let since = typeof page.mark === "number" ? page.mark : undefined;
   let ws = null;
   let ready = false;      // welcome received on the current socket
   let generation = 0;     // counts sockets, so a message is sent once per connection
@@ -185,7 +188,7 @@
     banner(true, !navigator.onLine);
     socket.addEventListener("open", () => {
       if (socket !== ws) return;
-      send(tracksCursors ? { type: "hello", cursors } : { type: "hello" });
+      send(tracksCursors ? { type: "hello", cursors, since } : { type: "hello" });
       helloTimer = setTimeout(() => drop(socket), 10000);
     });
     socket.addEventListener("message", (event) => {
@@ -251,14 +254,18 @@
       pongTimer = setTimeout(() => drop(socket), 10000);  // a silent line is a dead line
     }, 25000);
     if (tracksCursors) {
-      // Conversations begun since the page was rendered: follow them from now on
-      // (the list fetches their rows) instead of being sent their whole history.
       Object.entries(frame.conversations || {}).forEach(([key, seq]) => {
         if (key in cursors) return;
-        cursors[key] = Number(seq) || 0;
-        send({ type: "sync", conversation_id: Number(key), after: cursors[key] });
+        if (since !== undefined && Number(key) > since) {
+          cursors[key] = 0;  // begun since we last looked: the server sends all of it
+        } else {
+          // Not followed so far: from now on, not its whole history.
+          cursors[key] = Number(seq) || 0;
+          send({ type: "sync", conversation_id: Number(key), after: cursors[key] });
+        }
         if (list) list.refresh(Number(key));
       });
+      if (typeof frame.mark === "number") since = Math.max(since || 0, frame.mark);
     }
     outbox.forEach(transmit);
     refreshBadge(0);
@@ -430,7 +437,7 @@
     function systemLine(m) {
       let code = m.body;
       const data = m.data || {};
-      if (code === "left") code = data.user_id === me ? "left_me" : "left";
+      if (code === "left" || code === "rejoined") code = data.user_id === me ? code + "_me" : code;
       const template = (T.system || {})[code];
       if (!template) return T.systemOther || "";
       return fill(template, {
@@ -450,6 +457,12 @@
       if (m.kind === "system") {
         li.classList.add("system");
         li.appendChild(node("p", "system-line", systemLine(m)));
+        if (m.body === "deal_completed" && m.data && m.data.deal_id) {
+          const link = node("a", "button small secondary", T.review || "");
+          link.href = "/deals/" + Number(m.data.deal_id) + "/review";
+          link.dataset.testid = "review-link";
+          li.appendChild(node("p", "system-line")).appendChild(link);
+        }
         return li;
       }
       const mine = m.sender_id === me;
@@ -471,7 +484,9 @@
         img.addEventListener("load", keepAtBottom);
         bubble.appendChild(img);
       } else {
-        bubble = node("p", "bubble", m.body);
+        const fraud = !mine && m.data && m.data.fraud;
+        // Account digits stay masked for the receiver until they tap to reveal.
+        bubble = node("p", "bubble", fraud && fraud.masked ? fraud.masked : m.body);
         bubble.dataset.testid = "message-body";
       }
       const meta = node("div", "msg-meta");
@@ -485,8 +500,67 @@
       meta.appendChild(time);
       row.append(bubble, meta);
       li.appendChild(row);
+      if (!mine && m.seq) {
+        const card = fraudCard(m);
+        if (card) li.appendChild(card);
+        if (m.id) {
+          const report = node("a", "msg-report", (T.trust || {}).report || "");
+          report.href = "/reports/new?target=message&id=" + m.id;
+          report.dataset.testid = "report-message";
+          li.appendChild(report);
+        }
+      }
       return li;
     }
+
+    // The warning card under a message from the other person that carries fraud
+    // signals: the same markup as templates/trust/moderation/_fraud_card.html.
+    function fraudCard(m) {
+      const fraud = m.data && m.data.fraud;
+      if (!fraud || !Array.isArray(fraud.signals) || !fraud.signals.length) return null;
+      const trust = T.trust || {};
+      const card = node("div", "fraud-card");
+      card.setAttribute("role", "note");
+      card.dataset.testid = "fraud-warning";
+      const items = node("ul");
+      fraud.signals.forEach((s) => {
+        const li = node("li", null, (trust.warnings || {})[s] || "");
+        li.dataset.signal = s;
+        items.appendChild(li);
+      });
+      card.appendChild(items);
+      if (fraud.masked) {
+        const reveal = node("button", "link small", trust.reveal || "");
+        reveal.type = "button";
+        reveal.dataset.reveal = m.seq;
+        reveal.dataset.testid = "reveal";
+        card.appendChild(reveal);
+      }
+      return card;
+    }
+
+    // Tapping "계좌번호 보기": the server records the tap and returns the text as sent.
+    list.addEventListener("click", async (event) => {
+      const button = event.target instanceof Element ? event.target.closest("[data-reveal]") : null;
+      if (!button) return;
+      button.disabled = true;
+      try {
+        const response = await fetch("/api/v1/chats/" + id + "/messages/" + button.dataset.reveal + "/reveal", {
+          method: "POST",
+          headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        const data = response.ok ? await response.json() : null;
+        const li = button.closest("li.msg");
+        const bubble = li && li.querySelector("[data-testid=message-body]");
+        if (data && bubble) {
+          bubble.textContent = data.body;
+          button.remove();
+          return;
+        }
+      } catch (e) { /* offline: let them try again */ }
+      button.disabled = false;
+    });
 
     // Stored messages in seq order; those still on their way after them.
     function place(li, seq) {
@@ -781,8 +855,12 @@
         showAppointment(null);
       } else if (m.body === "reserved") {
         showStatus("reserved");
+      } else if (m.body === "deal_completed") {
+        showStatus("sold");
       } else if (m.body === "left" && data.user_id !== me && theyLeft) {
         theyLeft.classList.remove("hidden");
+      } else if (m.body === "rejoined" && data.user_id !== me && theyLeft) {
+        theyLeft.classList.add("hidden");
       }
     }
 

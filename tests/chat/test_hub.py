@@ -1,0 +1,56 @@
+"""The Redis hub through a real Redis outage: listeners are told to resync
+when the line drops and again once it is back (doorbells rung in between are
+gone), and the hub retries quietly in between instead of storming them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+from redis.asyncio import Redis
+
+from dongne.kit.hub import RedisHub
+from tests.chat.test_faults import redis, start_redis, stop_redis
+
+__all__ = ["redis"]  # the fixture: the machine's Redis, held exclusively by this test
+
+RESYNC = {"type": "resync"}
+
+
+async def test_after_a_redis_outage_every_listener_resyncs_once_it_is_back(redis: str) -> None:
+    prefix = f"test-{secrets.token_hex(4)}:"
+    hub = RedisHub(redis, prefix=prefix)
+    await hub.start()
+    try:
+        async with hub.subscribe("chat:1") as one, hub.subscribe("chat:2") as two:
+            async with Redis.from_url(redis) as publisher:
+                await publisher.publish(
+                    prefix + "chat:1", json.dumps({"type": "message", "seq": 1})
+                )
+            assert await one.get(10) == {"type": "message", "seq": 1}
+
+            await asyncio.to_thread(stop_redis)
+            try:
+                # Told at once that notices may be lost…
+                assert await one.get(10) == RESYNC
+                assert await two.get(10) == RESYNC
+                # …and not again while Redis stays away: each resync costs every
+                # open socket a database sweep, so retries must not ring them.
+                await asyncio.sleep(3)
+                assert (one.queue.qsize(), two.queue.qsize()) == (0, 0)
+            finally:
+                await asyncio.to_thread(start_redis)
+
+            # Once subscribed again, everyone re-reads what was rung meanwhile.
+            assert await one.get(30) == RESYNC
+            assert await two.get(30) == RESYNC
+            assert hub.reconnects == 1
+            async with Redis.from_url(redis) as publisher:
+                await publisher.publish(
+                    prefix + "chat:2", json.dumps({"type": "message", "seq": 7})
+                )
+            assert await two.get(10) == {"type": "message", "seq": 7}
+            assert one.queue.qsize() == 0
+    finally:
+        await hub.close()
