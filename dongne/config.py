@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     message_limit_per_user: str = "600/minute"
     chat_start_limit_per_user: str = "60/hour"
 
+    # Trust and safety. Accounts younger than new_account_days post and start chats
+    # under the lower limits; chat_fraud_scan=False skips the fraud scan on sending
+    # (so the chat benchmark can measure its cost).
+    report_limit_per_user: str = "20/hour"
+    new_account_days: int = 7
+    new_account_listing_limit_per_user: str = "10/hour"
+    new_account_chat_start_limit_per_user: str = "20/hour"
+    chat_fraud_scan: bool = True
+
     default_locale: Literal["ko", "en"] = "ko"
     demo_on_first_start: bool = Field(default=True)
 

@@ -128,6 +128,10 @@ def start_server(database: DatabaseUnderTest, data_dir: Path, **env_extra: str) 
     port = free_port()
     log = data_dir / f"server-{port}.log"
     env = {
+        # Every test account is days old at most: the lower limits for new accounts
+        # would cut short tests that post many listings (tests/trust sets its own).
+        "DONGNE_NEW_ACCOUNT_LISTING_LIMIT_PER_USER": "60/hour",
+        "DONGNE_NEW_ACCOUNT_CHAT_START_LIMIT_PER_USER": "60/hour",
         **os.environ,
         "DONGNE_DATABASE_URL": database.url,
         "DONGNE_DATA_DIR": str(data_dir),

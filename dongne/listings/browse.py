@@ -3,6 +3,8 @@ for both the JSON API and the HTML pages, with the events browsing leaves."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from dongne.accounts.models import User
@@ -76,6 +78,16 @@ def _filters(category: str | None, free: bool, hide_sold: bool) -> queries.FeedF
     return queries.FeedFilter(category=category, free_only=free, hide_sold=hide_sold)
 
 
+async def _without_blocked(ctx: Ctx, filters: queries.FeedFilter) -> queries.FeedFilter:
+    """Listings of people who blocked the viewer (or whom they blocked) stay out of sight."""
+    if ctx.user is None:
+        return filters
+    from dongne.trust.moderation.blocks import hidden_sellers
+
+    hidden = await hidden_sellers(ctx.db, ctx.user.id)
+    return replace(filters, exclude_sellers=hidden) if hidden else filters
+
+
 async def run_feed(
     ctx: Ctx,
     category: str | None,
@@ -84,7 +96,7 @@ async def run_feed(
     cursor: str | None,
     neighbourhood_id: str | None,
 ) -> Page:
-    filters = _filters(category, free, hide_sold)
+    filters = await _without_blocked(ctx, _filters(category, free, hide_sold))
     place = await service.viewer_place(ctx, neighbourhood_id)
     if place is None:
         raise InvalidInput(N_("먼저 동네를 선택해 주세요."), field="neighbourhood_id")
@@ -110,7 +122,7 @@ async def run_search(
     cursor: str | None,
     neighbourhood_id: str | None,
 ) -> Page:
-    filters = _filters(category, free, hide_sold)
+    filters = await _without_blocked(ctx, _filters(category, free, hide_sold))
     await ctx.limit(ctx.svc.settings.search_limit_per_ip, "search", ctx.ip)
     place = await service.viewer_place(ctx, neighbourhood_id)
     if place is None:

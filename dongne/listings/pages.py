@@ -21,7 +21,14 @@ from dongne.kit.forms import parse_form, rejected
 from dongne.kit.i18n import N_, gettext, ngettext
 from dongne.kit.templating import environment, render
 from dongne.listings import browse, queries, service
-from dongne.listings.models import CATEGORIES, MAX_KEYWORDS, MAX_PHOTOS, STATUSES, Listing
+from dongne.listings.models import (
+    CATEGORIES,
+    MAX_KEYWORDS,
+    MAX_PHOTOS,
+    SOLD,
+    STATUSES,
+    Listing,
+)
 from dongne.listings.schemas import KeywordIn, ListingCard, Page
 from dongne.listings.text import MAX_QUERY_LENGTH
 from dongne.notifications.pages import render_page
@@ -337,7 +344,10 @@ async def detail_page(
     out = await browse.listing_out(ctx, listing)
     others, similar = await related(ctx, listing, place)
     allowed = service.TRANSITIONS.get(out.status, set()) | {out.status}
+    from dongne.trust.moderation.pages import listing_trust
+
     context = {
+        "trust": await listing_trust(ctx, listing),  # fraud warning, 신고하기
         "item": out,
         "others": others,
         "similar": similar,
@@ -399,6 +409,12 @@ async def seller_action(
 async def change_status(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     form = await request.form()
     status = str(form.get("status", ""))
+    if status == SOLD:  # 거래완료 goes through picking the buyer (trust/reviews/pages.py)
+        await service.access_own_listing_by_id(ctx, listing_id)
+        target = f"/listings/{listing_id}/deal"
+        if is_htmx(request):
+            return HTMLResponse("", headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
 
     async def change() -> None:
         if status not in STATUSES:

@@ -120,6 +120,11 @@ async def access_listing_by_id(
         return listing
     if not listing.is_listed or viewer_place is None:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
+    if ctx.user is not None:
+        from dongne.trust.moderation.blocks import seller_blocked_viewer
+
+        if await seller_blocked_viewer(ctx.db, listing.seller_id, ctx.user.id):
+            raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     origin, level = viewer_place
     if not await in_range(ctx.db, origin, level, listing.neighbourhood_id):
         raise NotFound(N_("내 동네 범위 밖의 판매글이에요."))
@@ -171,6 +176,10 @@ async def _index(db: AsyncSession, listing: Listing) -> dict[str, int]:
 async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
     user = ctx.require_user()
     _link, place = await require_verified_place(ctx)
+    from dongne.trust.moderation import guards
+
+    # Sanctions, prohibited items, duplicates, new-account limits: before any write.
+    await guards.check_listing(ctx, data.title, data.description, data.category, data.price or 0)
     await ctx.limit(ctx.svc.settings.listing_limit_per_user, "listing", str(user.id))
     now = utcnow()
     listing = Listing(
@@ -190,6 +199,7 @@ async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
     await ctx.db.flush()
     await _attach(ctx, listing, data.photo_ids)
     await _index(ctx.db, listing)
+    await guards.scan_listing(ctx, listing)
     ctx.record(
         "listing_created",
         listing_id=listing.id,
@@ -212,6 +222,11 @@ async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
 
 async def update_listing(ctx: Ctx, listing_id: int, data: ListingIn) -> Listing:
     listing = await access_own_listing_by_id(ctx, listing_id)
+    from dongne.trust.moderation import guards
+
+    await guards.check_listing(
+        ctx, data.title, data.description, data.category, data.price or 0, listing_id=listing.id
+    )
     changed = [
         field
         for field in ("title", "description", "category", "price", "is_free", "accepts_offers")
@@ -226,6 +241,7 @@ async def update_listing(ctx: Ctx, listing_id: int, data: ListingIn) -> Listing:
     listing.updated_at = utcnow()
     await _attach(ctx, listing, data.photo_ids)
     await _index(ctx.db, listing)
+    await guards.scan_listing(ctx, listing)
     ctx.record("listing_edited", listing_id=listing.id, fields=changed, photos=len(data.photo_ids))
     return listing
 
@@ -244,6 +260,10 @@ async def set_status(ctx: Ctx, listing_id: int, status: str) -> Listing:
 
 async def set_hidden(ctx: Ctx, listing_id: int, hidden: bool) -> Listing:
     listing = await access_own_listing_by_id(ctx, listing_id)
+    if not hidden:
+        from dongne.trust.moderation.service import ensure_not_taken_down
+
+        await ensure_not_taken_down(ctx.db, listing.id)  # an operator hid it
     if listing.is_hidden != hidden:
         listing.is_hidden = hidden
         listing.is_listed = not hidden

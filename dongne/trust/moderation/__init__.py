@@ -1,0 +1,1 @@
+"""Reports, the moderation queue and its audit log, sanctions."""

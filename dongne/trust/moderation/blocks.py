@@ -1,0 +1,67 @@
+"""Blocking from a profile and the block list in settings. The Block table and
+the write itself live in chat (a block first of all stops messages); this adds
+what the rest of the site needs: who is hidden from whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dongne.accounts.models import User
+from dongne.chat.models import Block
+from dongne.kit.errors import NotFound
+from dongne.kit.i18n import N_
+from dongne.web import Ctx
+
+
+@dataclass(frozen=True)
+class BlockedPerson:
+    user_id: int
+    nickname: str
+    created_at: datetime
+
+
+async def hidden_sellers(db: AsyncSession, user_id: int) -> tuple[int, ...]:
+    """Sellers whose listings ``user_id`` does not see: those who blocked them,
+    and those they blocked."""
+    rows = await db.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            (Block.blocked_id == user_id) | (Block.blocker_id == user_id)
+        )
+    )
+    return tuple(sorted({a if b == user_id else b for a, b in rows.tuples()}))
+
+
+async def seller_blocked_viewer(db: AsyncSession, seller_id: int, viewer_id: int) -> bool:
+    return await db.get(Block, (seller_id, viewer_id)) is not None
+
+
+async def block(ctx: Ctx, user_id: int) -> None:
+    """차단하기 from a profile (the chat room has its own button)."""
+    ctx.require_user()
+    other = await ctx.db.get(User, user_id)
+    if other is None or other.deleted_at is not None:
+        raise NotFound(N_("사용자를 찾을 수 없어요."))
+    from dongne.chat.service import block_user
+
+    await block_user(ctx, user_id)
+
+
+async def unblock(ctx: Ctx, user_id: int) -> None:
+    from dongne.chat.service import unblock_user
+
+    await unblock_user(ctx, user_id)
+
+
+async def blocked_people(ctx: Ctx) -> list[BlockedPerson]:
+    user = ctx.require_user()
+    rows = await ctx.db.execute(
+        select(Block.blocked_id, User.nickname, Block.created_at)
+        .join(User, User.id == Block.blocked_id)
+        .where(Block.blocker_id == user.id)
+        .order_by(Block.created_at.desc())
+    )
+    return [BlockedPerson(uid, nick or "-", at) for uid, nick, at in rows.tuples()]
