@@ -1,0 +1,5 @@
+"""Residents at known places (see tests/listings/conftest.py)."""
+
+from tests.listings.conftest import resident
+
+__all__ = ["resident"]
