@@ -1,0 +1,532 @@
+"""A simulated neighbourhood, lived through the application's own services.
+
+Residents of real Seoul-area neighbourhoods sign up, verify, post, browse the
+feed, search (some searches find nothing), view, like, chat, answer with
+their own habits of speed, set appointments, sell, review, report, and some
+stop coming back. It is a discrete-event simulation on a simulated clock
+(``db.simulated_clock``): every row and event carries the simulated time, and
+the days end at the moment the command runs, so the site looks lived in.
+
+Everything random comes from one ``random.Random(seed)`` and happens in one
+order, so a seed on an empty database always gives the same data. The
+effects the insights must recover are in ``effects.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import math
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from dongne.accounts.models import User
+from dongne.db import simulated_clock, utcnow
+from dongne.demo import catalogue
+from dongne.demo.effects import Effects
+from dongne.geo.models import Neighbourhood
+from dongne.kit.errors import DomainError
+
+if TYPE_CHECKING:
+    from dongne.app import Services
+    from dongne.web import Ctx
+
+DEMO_PASSWORD = "dongne-demo-1234"  # noqa: S105 - printed to the person running the demo
+KST = timedelta(hours=9)
+# The minutes of each response-time bucket (the insight's own): < 5 min,
+# 5–30 min, 30 min–2 h, > 2 h (up to 10 h).
+REPLY_MINUTES = [(0.5, 4.8), (5.5, 29), (31, 118), (125, 600)]
+
+
+@dataclass
+class Resident:
+    n: int
+    email: str
+    nickname: str
+    place: Neighbourhood
+    heavy: bool
+    speed: str  # fast | medium | slow
+    joins_day: int
+    user_id: int = 0
+    left: bool = False
+    negative_review: bool = False
+    unanswered_since: datetime | None = None
+
+
+@dataclass
+class Stats:
+    residents: int = 0
+    listings: int = 0
+    conversations: int = 0
+    deals: int = 0
+    reviews: int = 0
+    reports: int = 0
+    searches: int = 0
+    left: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+Action = Callable[[], Awaitable[None]]
+
+
+class Simulation:
+    def __init__(
+        self,
+        svc: Services,
+        *,
+        users: int,
+        days: int,
+        seed: int,
+        effects: Effects,
+        end: datetime,
+        console: Console,
+    ) -> None:
+        self.svc = svc
+        self.rng = random.Random(seed)
+        self.effects = effects
+        self.days = days
+        self.users = users
+        self.start = end - timedelta(days=days)
+        self.end = end
+        self.now = self.start
+        self.console = console
+        self.queue: list[tuple[datetime, int, Action]] = []
+        self.counter = itertools.count()
+        self.residents: list[Resident] = []
+        self.by_id: dict[int, Resident] = {}
+        self.operator: int | None = None
+        self.stats = Stats()
+
+    # ---- plumbing ------------------------------------------------------------------
+
+    def at(self, when: datetime, action: Action) -> None:
+        if when < self.end:
+            heapq.heappush(self.queue, (when, next(self.counter), action))
+
+    async def as_user(self, user_id: int | None, work: Callable[[Ctx], Awaitable[Any]]) -> Any:
+        """One unit of work as a person, the way a request would do it; a
+        domain error (a rule said no) is counted and the work rolled back."""
+        from dongne.web import job_ctx
+
+        try:
+            async with job_ctx(self.svc) as ctx:
+                if user_id is not None:
+                    ctx.user = await ctx.db.get(User, user_id)
+                return await work(ctx)
+        except DomainError as exc:
+            key = type(exc).__name__
+            self.stats.skipped[key] = self.stats.skipped.get(key, 0) + 1
+            return None
+
+    def daytime(self, day: int) -> datetime:
+        """A moment between 08:00 and 23:00 in Korea on simulated day ``day``."""
+        midnight_kst = (self.start + KST).replace(hour=0, minute=0, second=0, microsecond=0)
+        minutes = self.rng.randint(8 * 60, 23 * 60)
+        return midnight_kst - KST + timedelta(days=day, minutes=minutes)
+
+    # ---- the run ---------------------------------------------------------------------
+
+    async def run(self) -> Stats:
+        with simulated_clock(lambda: self.now):
+            await self._cast()
+            with Progress(
+                TextColumn("simulating {task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+            ) as bar:
+                task = bar.add_task(f"{self.users} residents", total=self.days)
+                for day in range(self.days):
+                    self._plan_day(day)
+                    day_end = self.start + timedelta(days=day + 1)
+                    while self.queue and self.queue[0][0] < day_end:
+                        when, _, action = heapq.heappop(self.queue)
+                        self.now = max(self.now, when)
+                        await action()
+                    self.now = max(self.now, min(day_end, self.end))
+                    self._leave_or_stay()
+                    bar.update(task, completed=day + 1)
+            await self._tidy()
+        return self.stats
+
+    async def _cast(self) -> None:
+        async with self.svc.db.sessions() as db:
+            places = [
+                p for nid in catalogue.NEIGHBOURHOODS if (p := await db.get(Neighbourhood, nid))
+            ]
+        if not places:
+            raise RuntimeError("no neighbourhoods loaded; run `dongne geo load` first")
+        e = self.effects
+        for n in range(self.users):
+            r = self.rng.random()
+            speed = (
+                "fast"
+                if r < e.fast_sellers
+                else ("medium" if r < e.fast_sellers + e.medium_sellers else "slow")
+            )
+            self.residents.append(
+                Resident(
+                    n=n + 1,
+                    email=f"demo{n + 1}@dongne.example",
+                    nickname=f"{self.rng.choice(catalogue.ADJECTIVES)}"
+                    f"{self.rng.choice(catalogue.NOUNS)}{n + 1}",
+                    place=places[n % len(places)],
+                    heavy=self.rng.random() < e.heavy_share,
+                    speed=speed,
+                    # Most are here from the start; the rest arrive over the days.
+                    joins_day=0
+                    if n < max(1, self.users * 6 // 10) or self.days < 2
+                    else self.rng.randrange(1, self.days),
+                )
+            )
+        # demo1 is the person a visitor logs in as: an ordinary, fast-answering resident.
+        self.residents[0].joins_day, self.residents[0].speed = 0, "fast"
+        # An operator answers reports (and can open the insights).
+        async with self.svc.db.sessions() as db:
+            self.operator = await db.scalar(select(User.id).where(User.role != "user").limit(1))
+        if self.operator is None:
+            self.operator = await self._signup_operator()
+
+    async def _signup_operator(self) -> int | None:
+        from dongne.accounts.schemas import SignupIn
+        from dongne.accounts.service import set_role, signup
+
+        email = "operator@dongne.example"
+
+        async def work(ctx: Ctx) -> int:
+            existing = await ctx.db.scalar(select(User).where(User.email == email))
+            if existing is None:
+                await signup(
+                    ctx, SignupIn(email=email, nickname="동네운영자", password=DEMO_PASSWORD)
+                )
+            user = await set_role(ctx, email, "operator")
+            return int(user.id)
+
+        return int(await self.as_user(None, work))
+
+    def _plan_day(self, day: int) -> None:
+        e = self.effects
+        for res in self.residents:
+            if res.joins_day == day:
+                self.at(self.daytime(day), functools.partial(self.join, res))
+                continue
+            if res.left or res.joins_day > day:
+                continue
+            p_active = 0.85 if res.heavy else 0.45
+            if self.rng.random() < p_active:
+                weight = e.heavy_weight if res.heavy else 1.0
+                self.at(self.daytime(day), functools.partial(self.session, res, weight))
+
+    def _leave_or_stay(self) -> None:
+        e = self.effects
+        for res in self.residents:
+            if res.left or not res.user_id:
+                continue
+            hazard = e.daily_leave
+            if res.negative_review:
+                hazard += e.leave_after_negative_review
+            if res.unanswered_since is not None and self.now - res.unanswered_since > timedelta(
+                days=3
+            ):
+                hazard += e.leave_after_unanswered_report
+            if res.n != 1 and self.rng.random() < hazard:
+                res.left = True
+                self.stats.left += 1
+
+    async def _tidy(self) -> None:
+        """Reminders of appointments already in the past would fire when the
+        server starts; they are not needed any more."""
+        from sqlalchemy import text
+
+        async with self.svc.db.transaction() as db:
+            await db.execute(
+                text("DELETE FROM scheduled_jobs WHERE run_at < :now AND kind = :kind"),
+                {"now": self.end, "kind": "appointment_reminder"},
+            )
+
+    # ---- what residents do ------------------------------------------------------------
+
+    async def join(self, res: Resident) -> None:
+        from dongne.accounts.schemas import SignupIn
+        from dongne.accounts.service import set_range, signup, verify_neighbourhood
+
+        async def work(ctx: Ctx) -> int:
+            existing = await ctx.db.scalar(select(User).where(User.email == res.email))
+            if existing is not None:
+                return int(existing.id)
+            user = await signup(
+                ctx, SignupIn(email=res.email, nickname=res.nickname, password=DEMO_PASSWORD)
+            )
+            ctx.user = user
+            await verify_neighbourhood(ctx, res.place.id, res.place.latitude, res.place.longitude)
+            await set_range(ctx, res.place.id, self.rng.choice([1, 2, 3]))
+            return int(user.id)
+
+        uid = await self.as_user(None, work)
+        if uid is None:
+            return
+        res.user_id = uid
+        self.by_id[uid] = res
+        self.stats.residents += 1
+        for _ in range(2):
+            await self.post(res)
+
+    async def post(self, res: Resident) -> None:
+        from dongne.listings.schemas import ListingIn
+        from dongne.listings.service import create_listing
+
+        e = self.effects
+        category = self.rng.choice(sorted(catalogue.TITLES))
+        title = self.rng.choice(catalogue.TITLES[category])
+        free = self.rng.random() < 0.06
+        factor = math.exp(self.rng.gauss(0, e.price_sigma))
+        price = 0 if free else int(round(e.typical_prices[category] * factor, -3)) or 1000
+        data = ListingIn(
+            title=title,
+            description=self.rng.choice(catalogue.DESCRIPTIONS),
+            category=category,
+            price=price,
+            is_free=free,
+            accepts_offers=self.rng.random() < 0.4,
+        )
+
+        async def work(ctx: Ctx) -> None:
+            await create_listing(ctx, data)
+
+        await self.as_user(res.user_id, work)
+        self.stats.listings += 1
+
+    async def session(self, res: Resident, weight: float) -> None:
+        """One visit: the feed, maybe a search, a few listings, maybe a chat."""
+        from dongne.listings import browse
+        from dongne.listings.service import (
+            access_listing_by_id,
+            record_view,
+            set_like,
+            viewer_place,
+        )
+
+        e = self.effects
+        if res.left:
+            return
+        rng = self.rng
+        searching = rng.random() < 0.45
+        query = None
+        if searching:
+            if rng.random() < e.unmet_search:
+                terms = e.unmet_terms
+                # the first planted term is searched most often
+                query = terms[0] if rng.random() < 0.7 else rng.choice(terms[1:] or terms)
+            else:
+                query = rng.choice(catalogue.SEARCHES)
+        views = rng.randint(1, 3)
+        likes = [rng.random() < 0.15 for _ in range(views)]
+        wants = rng.random() < min(0.9, 0.3 * weight)
+        posts = rng.random() < min(0.9, 0.07 * weight)
+        reports = rng.random() < e.report_per_active_day
+        pick = rng.random()
+
+        async def work(ctx: Ctx) -> list[int]:
+            page = await browse.run_feed(ctx, None, False, False, None, None)
+            ids = [c.id for c in page.items if c.status == "selling"]
+            if query is not None:
+                found = await browse.run_search(ctx, query, None, False, False, None, None)
+                ids = [c.id for c in found.items if c.status == "selling"] or ids
+            place = await viewer_place(ctx)
+            seen = []
+            for i, listing_id in enumerate(ids[:views]):
+                listing = await access_listing_by_id(ctx, listing_id, place)
+                await record_view(ctx, listing)
+                if listing.seller_id != res.user_id:
+                    seen.append((listing.id, listing.chat_count, listing.seller_id))
+                    if likes[i]:
+                        await set_like(ctx, listing, True)
+            # Prefer a listing nobody has asked about yet.
+            fresh = [s for s in seen if s[1] == 0]
+            return [s[0] for s in (fresh or seen)]
+
+        if query is not None:
+            self.stats.searches += 1
+        candidates = await self.as_user(res.user_id, work) or []
+        if posts:
+            await self.post(res)
+        if wants and candidates:
+            listing_id = candidates[int(pick * len(candidates))]
+            await self.start_chat(res, listing_id)
+        if reports and candidates:
+            await self.report(res, candidates[0])
+
+    async def start_chat(self, buyer: Resident, listing_id: int) -> None:
+        from dongne.chat.service import send_message, start_conversation
+
+        rng = self.rng
+        opener = rng.choice(catalogue.BUYER_OPENERS)
+        tag = next(self.counter)
+
+        async def work(ctx: Ctx) -> tuple[int, int] | None:
+            conversation = await start_conversation(ctx, listing_id)
+            if conversation.last_seq > 0:
+                return None  # asked before
+            await send_message(ctx, conversation.id, f"sim-{tag}", body=opener)
+            return conversation.id, conversation.seller_id
+
+        started = await self.as_user(buyer.user_id, work)
+        if started is None:
+            return
+        self.stats.conversations += 1
+        conversation_id, seller_id = started
+        seller = self.by_id.get(seller_id)
+        if seller is None or seller.left or rng.random() < self.effects.no_answer:
+            return  # no answer ever comes
+        delay = self.reply_delay(seller.speed)
+        sale = rng.random() < self.effects.sale_probability(delay.total_seconds())
+        self.at(
+            self.now + delay,
+            lambda: self.seller_replies(seller, buyer, conversation_id, listing_id, sale),
+        )
+
+    def reply_delay(self, speed: str) -> timedelta:
+        """How long this seller takes this time: habits, not certainties."""
+        rng = self.rng
+        shares = self.effects.reply_habits[speed]
+        r, bucket = rng.random(), len(shares) - 1
+        for i, cumulative in enumerate(itertools.accumulate(shares)):
+            if r < cumulative:
+                bucket = i
+                break
+        low, high = REPLY_MINUTES[bucket]
+        return timedelta(minutes=rng.uniform(low, high))
+
+    async def seller_replies(
+        self, seller: Resident, buyer: Resident, conversation_id: int, listing_id: int, sale: bool
+    ) -> None:
+        from dongne.chat.service import send_message, set_appointment
+
+        rng = self.rng
+        reply = rng.choice(catalogue.SELLER_REPLIES)
+        tag = next(self.counter)
+        meet_in = timedelta(hours=rng.uniform(3, 30))
+        place = rng.choice(catalogue.MEETING_PLACES)
+
+        async def work(ctx: Ctx) -> bool:
+            await send_message(ctx, conversation_id, f"sim-{tag}", body=reply)
+            if not sale:
+                return False
+            await set_appointment(ctx, conversation_id, utcnow() + meet_in, place, True)
+            return True
+
+        agreed = await self.as_user(seller.user_id, work)
+        if not agreed:
+            return
+        follow_up = rng.choice(catalogue.BUYER_FOLLOW_UPS)
+        tag2 = next(self.counter)
+
+        async def answer(ctx: Ctx) -> None:
+            await send_message(ctx, conversation_id, f"sim-{tag2}", body=follow_up)
+
+        self.at(
+            self.now + timedelta(minutes=rng.uniform(1, 20)),
+            lambda: self.as_user(buyer.user_id, answer),
+        )
+        self.at(
+            self.now + meet_in + timedelta(minutes=rng.uniform(20, 90)),
+            lambda: self.complete(seller, buyer, listing_id),
+        )
+
+    async def complete(self, seller: Resident, buyer: Resident, listing_id: int) -> None:
+        from dongne.trust.reviews.service import complete_deal
+
+        async def work(ctx: Ctx) -> int:
+            deal = await complete_deal(ctx, listing_id, buyer.user_id)
+            return int(deal.id)
+
+        deal_id = await self.as_user(seller.user_id, work)
+        if deal_id is None:
+            return
+        self.stats.deals += 1
+        rng = self.rng
+        for reviewer, reviewee, chance in ((buyer, seller, 0.75), (seller, buyer, 0.55)):
+            if rng.random() < chance:
+                bad = rng.random() < self.effects.negative_review
+                self.at(
+                    self.now + timedelta(hours=rng.uniform(0.5, 20)),
+                    functools.partial(self.review, reviewer, reviewee, deal_id, bad),
+                )
+
+    async def review(self, reviewer: Resident, reviewee: Resident, deal_id: int, bad: bool) -> None:
+        from dongne.trust.reviews.models import NEGATIVE_ITEMS, POSITIVE_ITEMS
+        from dongne.trust.reviews.service import write_review
+
+        if reviewer.left:
+            return
+        rng = self.rng
+        rating = "bad" if bad else rng.choice(["best", "good"])
+        pool = sorted(NEGATIVE_ITEMS if bad else POSITIVE_ITEMS)
+        items = rng.sample(pool, rng.randint(1, 2))
+
+        async def work(ctx: Ctx) -> bool:
+            await write_review(ctx, deal_id, rating, items, "")
+            return True
+
+        if await self.as_user(reviewer.user_id, work):
+            self.stats.reviews += 1
+            if bad:
+                reviewee.negative_review = True
+
+    async def report(self, reporter: Resident, listing_id: int) -> None:
+        from dongne.trust.moderation.service import file_report
+
+        async def work(ctx: Ctx) -> int:
+            report = await file_report(ctx, "listing", listing_id, "pro_seller", "")
+            return int(report.id)
+
+        report_id = await self.as_user(reporter.user_id, work)
+        if report_id is None:
+            return
+        self.stats.reports += 1
+        if self.rng.random() < self.effects.report_answered and self.operator is not None:
+            self.at(
+                self.now + timedelta(hours=self.rng.uniform(1, 20)),
+                lambda: self.answer_report(report_id),
+            )
+        elif reporter.unanswered_since is None:
+            reporter.unanswered_since = self.now
+
+    async def answer_report(self, report_id: int) -> None:
+        from dongne.trust.moderation.service import moderate
+
+        async def work(ctx: Ctx) -> None:
+            await moderate(ctx, report_id, "dismiss", "pro_seller", "")
+
+        await self.as_user(self.operator, work)
+
+
+async def simulate(
+    svc: Services,
+    *,
+    users: int,
+    days: int,
+    seed: int,
+    console: Console,
+    effects: Effects | None = None,
+    end: datetime | None = None,
+) -> Stats:
+    sim = Simulation(
+        svc,
+        users=users,
+        days=days,
+        seed=seed,
+        effects=effects or Effects(),
+        end=end or utcnow(),
+        console=console,
+    )
+    return await sim.run()

@@ -1,0 +1,670 @@
+"""Export the event log to date-partitioned Parquet, losing nothing.
+
+Layout under the export directory::
+
+    events/date=YYYY-MM-DD/events-<first id>-<last id>.parquet   (the date in Korea)
+    tables/<table>.parquet          small tables, replaced whole on every run
+    anonymised.json                 stand-ins already applied to written files
+
+The events are read in chunks of consecutive ids. Each chunk becomes one file
+per UTC date it touches, named by the chunk's first and last event id (the same
+name in every date directory), written under a temporary name and renamed
+atomically. There is no separate watermark to get out of step: it is the
+largest last id among the files. Only the newest chunk can be incomplete after
+a crash (some of its dates renamed, others not), so every run starts by
+writing that chunk again, which produces exactly the same files. Running the
+export twice, or killing it anywhere and running it again, therefore leaves
+every event in exactly one file.
+
+On PostgreSQL an id is drawn before its transaction commits, so a smaller id
+may become visible after a larger one. A run exports only up to the largest id
+it sees, and first waits until every transaction that was running at that
+moment has ended (``pg_current_snapshot``); later transactions can only hold
+larger ids. On SQLite writers are serialised, so ids become visible in order.
+
+Privacy: the files carry user ids and codes, never names, e-mails or message
+text (events never hold them). When an account is deleted its events are
+anonymised in the database; the next run rewrites the files that hold them the
+same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import io
+import json
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from adbc_driver_sqlite import dbapi as adbc_sqlite
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from dongne.db import make_engine
+
+CHUNK = 200_000
+KST_OFFSET = timedelta(hours=9)
+STAND_IN_RE = re.compile(r"^[0-9a-f]{32}$")  # what anonymise_user_events writes
+FILE_RE = re.compile(r"^events-(\d{12})-(\d{12})\.parquet$")
+
+# Typed columns taken out of the JSON properties (the whole JSON is kept too).
+INT_PROPS = (
+    "listing_id",
+    "conversation_id",
+    "seller_id",
+    "buyer_id",
+    "price",
+    "result_count",
+    "length",
+    "seq",
+    "deal_id",
+    "reviewee_id",
+    "subject_id",
+    "report_id",
+)
+STR_PROPS = (
+    "neighbourhood_id",
+    "category",
+    "query",
+    "kind",
+    "role",
+    "old",
+    "new",
+    "rating",
+    "reason",
+    "action",
+    "target",
+)
+
+DICTIONARY_COLUMNS = (
+    "name",
+    *STR_PROPS,
+    "role",
+    "status",
+    "category",
+    "full_name",
+    "neighbourhood_id",
+)
+EVENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("occurred_at", pa.timestamp("us", tz="UTC")),
+        ("user_id", pa.int64()),
+        ("anonymous_id", pa.string()),
+        ("name", pa.string()),
+        *[(p, pa.int64()) for p in INT_PROPS],
+        *[(p, pa.string()) for p in STR_PROPS],
+        ("properties", pa.string()),
+    ]
+)
+
+# Small tables, exported whole: ids, codes and times only.
+TABLES: dict[str, tuple[str, pa.Schema]] = {
+    "users": (
+        "SELECT id, role, created_at, deleted_at FROM users",
+        pa.schema(
+            [
+                ("id", pa.int64()),
+                ("role", pa.string()),
+                ("created_at", pa.timestamp("us", tz="UTC")),
+                ("deleted_at", pa.timestamp("us", tz="UTC")),
+            ]
+        ),
+    ),
+    "user_neighbourhoods": (
+        "SELECT user_id, neighbourhood_id, is_active FROM user_neighbourhoods",
+        pa.schema(
+            [("user_id", pa.int64()), ("neighbourhood_id", pa.string()), ("is_active", pa.bool_())]
+        ),
+    ),
+    "listings": (
+        "SELECT id, seller_id, neighbourhood_id, category, price, is_free, status,"
+        " created_at, deleted_at FROM listings",
+        pa.schema(
+            [
+                ("id", pa.int64()),
+                ("seller_id", pa.int64()),
+                ("neighbourhood_id", pa.string()),
+                ("category", pa.string()),
+                ("price", pa.int64()),
+                ("is_free", pa.bool_()),
+                ("status", pa.string()),
+                ("created_at", pa.timestamp("us", tz="UTC")),
+                ("deleted_at", pa.timestamp("us", tz="UTC")),
+            ]
+        ),
+    ),
+    "neighbourhoods": (
+        "SELECT id, full_name FROM neighbourhoods",
+        pa.schema([("id", pa.string()), ("full_name", pa.string())]),
+    ),
+}
+
+
+@dataclass
+class ExportReport:
+    events: int = 0
+    files: list[Path] = field(default_factory=list)
+    rewritten: int = 0
+    anonymised: int = 0
+    tables: dict[str, int] = field(default_factory=dict)
+    last_id: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+Progress = Callable[[int, int], None]  # (events written so far, events to write)
+
+
+def event_files(root: Path) -> Iterator[tuple[int, int, Path]]:
+    """Every complete event file: (first id, last id, path)."""
+    base = root / "events"
+    if not base.is_dir():
+        return
+    for part in sorted(base.iterdir()):
+        if not part.name.startswith("date=") or not part.is_dir():
+            continue
+        for f in part.iterdir():
+            m = FILE_RE.match(f.name)
+            if m:
+                yield int(m.group(1)), int(m.group(2)), f
+
+
+def newest_chunk(root: Path) -> tuple[int, int] | None:
+    best: tuple[int, int] | None = None
+    for first, last, _ in event_files(root):
+        if best is None or last > best[1]:
+            best = (first, last)
+    return best
+
+
+@contextlib.contextmanager
+def export_lock(root: Path) -> Iterator[None]:
+    """One exporter at a time per directory (the CLI, a page, another worker)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _atomic_write(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(
+        table,
+        tmp,
+        compression="zstd",
+        compression_level=1,
+        # dictionaries only where values repeat; min/max only where readers prune
+        use_dictionary=[c for c in DICTIONARY_COLUMNS if c in table.column_names],
+        write_statistics=[c for c in ("id", "occurred_at", "user_id") if c in table.column_names],
+    )
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _remove_temporaries(root: Path) -> None:
+    for tmp in root.glob("**/.*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+# ---- reading the database --------------------------------------------------------
+
+
+RAW_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("occurred_at", pa.timestamp("us", tz="UTC")),
+        ("user_id", pa.int64()),
+        ("anonymous_id", pa.string()),
+        ("name", pa.string()),
+        ("properties", pa.string()),
+    ]
+)
+# The typed columns, parsed once per row by DuckDB's JSON reader (a value of
+# another type becomes NULL; the whole JSON stays in ``properties``).
+_SHAPE = json.dumps({**dict.fromkeys(INT_PROPS, "BIGINT"), **dict.fromkeys(STR_PROPS, "VARCHAR")})
+_TYPED_SQL = (
+    "SELECT id, occurred_at, user_id, anonymous_id, name, "  # noqa: S608 - ints, ISO dates, checked codes
+    + ", ".join(f"p.{c}" for c in (*INT_PROPS, *STR_PROPS))
+    + f", properties FROM (SELECT *, json_transform(properties, '{_SHAPE}') AS p FROM raw_events)"  # noqa: S608 - ints, ISO dates, checked codes
+)
+
+
+def typed_events(raw: pa.Table) -> pa.Table:
+    """The event rows with their common properties as typed columns."""
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        con.register("raw_events", raw)
+        table = con.sql(_TYPED_SQL).to_arrow_table()
+    finally:
+        con.close()
+    return table.cast(EVENT_SCHEMA)
+
+
+def _sqlite_select(lo: int, hi: int, limit: int, since: bool) -> str:
+    cond = " AND occurred_at >= ?" if since else ""
+    return (
+        "SELECT id, occurred_at, user_id, coalesce(anonymous_id, '') AS anonymous_id, name,"  # noqa: S608 - ints, ISO dates, checked codes
+        " CAST(properties AS TEXT) AS properties FROM events"
+        f" WHERE id > {int(lo)} AND id <= {int(hi)}{cond} ORDER BY id LIMIT {int(limit)}"
+    )
+
+
+def _pg_select(lo: int, hi: int, limit: int, since: datetime | None) -> str:
+    cond = f" AND occurred_at >= '{since.isoformat()}'" if since else ""
+    return (
+        "SELECT id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'),"  # noqa: S608 - ints, ISO dates, checked codes
+        " user_id, anonymous_id, name, properties::text FROM events"
+        f" WHERE id > {int(lo)} AND id <= {int(hi)}{cond} ORDER BY id LIMIT {int(limit)}"
+    )
+
+
+def _naive_ts(values: pa.Array) -> pa.Array:
+    return pc.assume_timezone(values.cast(pa.timestamp("us")), "UTC")
+
+
+def _columns_to_table(cols: list[list[Any]] | list[pa.Array], schema: pa.Schema) -> pa.Table:
+    arrays = []
+    for values, fld in zip(cols, schema, strict=True):
+        if pa.types.is_timestamp(fld.type):
+            arr = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+            arrays.append(_naive_ts(arr.cast(pa.string())))
+        elif isinstance(values, pa.Array):
+            arrays.append(values.cast(fld.type))
+        else:
+            arrays.append(pa.array(values, fld.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class Source:
+    """Reads events and small tables straight from the driver: the export is
+    the one place where ORM objects per row would cost more than the work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+
+    # SQLite: the standard library's sqlite3, read-only, in a thread.
+    def _sqlite_path(self) -> str:
+        database = make_url(self.url).database
+        if not database:
+            raise ValueError("an in-memory SQLite database cannot be exported")
+        return database
+
+    def _sqlite_rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        conn = sqlite3.connect(f"file:{self._sqlite_path()}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    async def scalar(self, sql: str) -> Any:
+        if self.is_sqlite:
+            rows = await asyncio.to_thread(self._sqlite_rows, sql)
+            return rows[0][0] if rows else None
+        engine = make_engine(self.url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.connect() as conn:
+                return (await conn.execute(text(sql))).scalar()
+        finally:
+            await engine.dispose()
+
+    async def safe_max_id(self) -> int:
+        """The largest id below which no transaction can still add an event."""
+        if self.is_sqlite:
+            return int(await self.scalar("SELECT coalesce(max(id), 0) FROM events"))
+        engine = make_engine(self.url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.connect() as conn:
+                top = int(
+                    (await conn.execute(text("SELECT coalesce(max(id), 0) FROM events"))).scalar()
+                    or 0
+                )
+                await conn.commit()
+                xids = [
+                    str(x)
+                    for x in (
+                        await conn.execute(
+                            text("SELECT pg_snapshot_xip(pg_current_snapshot())::text")
+                        )
+                    ).scalars()
+                ]
+                await conn.commit()
+                deadline = time.monotonic() + 60
+                while xids and time.monotonic() < deadline:
+                    running = (
+                        await conn.execute(
+                            text(
+                                "SELECT x FROM unnest(CAST(:xids AS text[])) AS x"
+                                " WHERE pg_xact_status(x::xid8) = 'in progress'"
+                            ),
+                            {"xids": xids},
+                        )
+                    ).scalars()
+                    xids = [str(x) for x in running]
+                    await conn.commit()
+                    if xids:
+                        await asyncio.sleep(0.05)
+                if xids:
+                    raise TimeoutError("transactions still running after 60 s; try again")
+                return top
+        finally:
+            await engine.dispose()
+
+    def _sqlite_arrow(self, sql: str, params: tuple[Any, ...]) -> pa.Table:
+        """SQLite straight to Arrow (Apache Arrow's ADBC driver): no Python
+        object per row. Every column is given a type it always has, because the
+        driver infers types from the first rows it reads."""
+        conn = adbc_sqlite.connect(f"file:{self._sqlite_path()}?mode=ro")
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql, params if params else None)
+                table = cur.fetch_arrow_table()
+            finally:
+                cur.close()
+        finally:
+            conn.close()
+        if table.num_rows == 0:
+            return RAW_SCHEMA.empty_table()
+        anonymous = table.column("anonymous_id").cast(pa.string())
+        return pa.Table.from_arrays(
+            [
+                table.column("id").cast(pa.int64()),
+                _naive_ts(table.column("occurred_at").cast(pa.string())),
+                table.column("user_id").cast(pa.int64()),
+                pc.if_else(pc.equal(anonymous, ""), pa.scalar(None, pa.string()), anonymous),
+                table.column("name").cast(pa.string()),
+                table.column("properties").cast(pa.string()),
+            ],
+            schema=RAW_SCHEMA,
+        )
+
+    async def events(self, lo: int, hi: int, limit: int, since: datetime | None) -> pa.Table:
+        if self.is_sqlite:
+            sql = _sqlite_select(lo, hi, limit, since is not None)
+            params: tuple[Any, ...] = (
+                (since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),) if since else ()
+            )
+            raw = await asyncio.to_thread(self._sqlite_arrow, sql, params)
+        else:
+            raw = await self._pg_copy(_pg_select(lo, hi, limit, since), RAW_SCHEMA)
+        return await asyncio.to_thread(typed_events, raw)
+
+    async def _pg_copy(self, sql: str, schema: pa.Schema) -> pa.Table:
+        """COPY … TO STDOUT as CSV, parsed by Arrow's C++ reader."""
+        buffer = io.BytesIO()
+        engine = make_engine(self.url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                driver: Any = raw.driver_connection
+                await driver.copy_from_query(sql, output=buffer, format="csv")
+        finally:
+            await engine.dispose()
+        if buffer.tell() == 0:
+            return schema.empty_table()
+        buffer.seek(0)
+        raw_types = {
+            f.name: (pa.string() if pa.types.is_timestamp(f.type) else f.type) for f in schema
+        }
+        table = pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(column_names=schema.names),
+            convert_options=pacsv.ConvertOptions(
+                column_types=raw_types,
+                strings_can_be_null=True,
+                true_values=["t", "true"],
+                false_values=["f", "false"],
+            ),
+        )
+        return _columns_to_table(
+            [table.column(i).combine_chunks() for i in range(len(schema))], schema
+        )
+
+    async def table(self, name: str) -> pa.Table:
+        sql, schema = TABLES[name]
+        if self.is_sqlite:
+            rows = await asyncio.to_thread(self._sqlite_rows, sql)
+            cols: list[list[Any]] = (
+                [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in schema]
+            )
+            if name in ("user_neighbourhoods", "listings"):
+                cols = [
+                    [None if v is None else bool(v) for v in c]
+                    if pa.types.is_boolean(f.type)
+                    else c
+                    for c, f in zip(cols, schema, strict=True)
+                ]
+            return _columns_to_table(cols, schema)
+        select_list = ", ".join(
+            f"to_char({f.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+            if pa.types.is_timestamp(f.type)
+            else f.name
+            for f in schema
+        )
+        table_name = sql.rsplit(" FROM ", 1)[1]
+        return await self._pg_copy(f"SELECT {select_list} FROM {table_name}", schema)  # noqa: S608 - ints, ISO dates, checked codes
+
+    async def anonymised(self, up_to: int) -> dict[str, tuple[int, int]]:
+        sql = (
+            "SELECT anonymous_id, min(id), max(id) FROM events"  # noqa: S608 - ints, ISO dates, checked codes
+            f" WHERE anonymous_id IS NOT NULL AND id <= {int(up_to)} GROUP BY anonymous_id"
+        )
+        rows = await self._rows(sql)
+        return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+    async def anonymous_ids(self, lo: int, hi: int, stand_ins: list[str]) -> dict[int, str]:
+        quoted = ", ".join(f"'{s}'" for s in stand_ins if STAND_IN_RE.match(s))
+        sql = (
+            f"SELECT id, anonymous_id FROM events WHERE id >= {int(lo)} AND id <= {int(hi)}"  # noqa: S608 - ints, ISO dates, checked codes
+            f" AND anonymous_id IN ({quoted})"
+        )
+        return {int(r[0]): str(r[1]) for r in await self._rows(sql)}
+
+    async def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.is_sqlite:
+            return await asyncio.to_thread(self._sqlite_rows, sql)
+        engine = make_engine(self.url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.connect() as conn:
+                return [tuple(r) for r in (await conn.execute(text(sql))).all()]
+        finally:
+            await engine.dispose()
+
+
+# ---- writing -----------------------------------------------------------------------
+
+
+def seoul_time(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Korean wall-clock time (UTC+9 all year: Korea keeps no daylight saving)."""
+    return pc.add(values.cast(pa.timestamp("us")), pa.scalar(KST_OFFSET, pa.duration("us")))
+
+
+def _split_by_day(table: pa.Table, days: pa.Array) -> Iterator[tuple[date, pa.Table]]:
+    """The rows of each day. Ids grow with time, so a chunk's days are almost
+    always runs: zero-copy slices then; a filter when they are not."""
+    unique = sorted(pc.unique(days).to_pylist())
+    if len(unique) == 1:
+        yield unique[0], table
+        return
+    ordered = (
+        len(days) < 2
+        or pc.all(pc.greater_equal(days.slice(1), days.slice(0, len(days) - 1))).as_py()
+    )
+    if ordered:
+        starts = [pc.index(days, pa.scalar(d, pa.date32())).as_py() for d in unique]
+        ends = [*starts[1:], len(days)]
+        for day, start, end in zip(unique, starts, ends, strict=True):
+            yield day, table.slice(start, end - start)
+        return
+    for day in unique:
+        yield day, table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+
+
+def _write_chunk(root: Path, table: pa.Table) -> list[Path]:
+    """One file per (Korean) date in the chunk, all named by the chunk's id range."""
+    ids = table.column("id")
+    first, last = pc.min(ids).as_py(), pc.max(ids).as_py()
+    name = f"events-{first:012d}-{last:012d}.parquet"
+    days = seoul_time(table.column("occurred_at")).cast(pa.date32()).combine_chunks()
+    written = []
+    for day, part in _split_by_day(table, days):
+        path = root / "events" / f"date={day.isoformat()}" / name
+        _atomic_write(part, path)
+        written.append(path)
+    return written
+
+
+def _load_applied(root: Path) -> set[str]:
+    path = root / "anonymised.json"
+    if not path.exists():
+        return set()
+    return set(json.loads(path.read_text()))
+
+
+def _save_applied(root: Path, applied: set[str]) -> None:
+    tmp = root / ".anonymised.json.tmp"
+    tmp.write_text(json.dumps(sorted(applied)))
+    os.replace(tmp, root / "anonymised.json")
+
+
+async def _apply_anonymisation(source: Source, root: Path, up_to: int) -> tuple[int, int]:
+    """Rewrite written files that still name a since-deleted account."""
+    applied = _load_applied(root)
+    pending = {k: v for k, v in (await source.anonymised(up_to)).items() if k not in applied}
+    if not pending:
+        return 0, 0
+    rewritten = 0
+    for first, last, path in list(event_files(root)):
+        hits = [s for s, (lo, hi) in pending.items() if lo <= last and hi >= first]
+        if not hits:
+            continue
+        mapping = await source.anonymous_ids(first, last, hits)
+        table = pq.read_table(path, schema=EVENT_SCHEMA)
+        ids = table.column("id").to_pylist()
+        if not any(i in mapping for i in ids):
+            continue
+        users = table.column("user_id").to_pylist()
+        anon = table.column("anonymous_id").to_pylist()
+        for n, i in enumerate(ids):
+            if i in mapping:
+                users[n], anon[n] = None, mapping[i]
+        table = table.set_column(
+            table.schema.get_field_index("user_id"), "user_id", pa.array(users, pa.int64())
+        )
+        table = table.set_column(
+            table.schema.get_field_index("anonymous_id"),
+            "anonymous_id",
+            pa.array(anon, pa.string()),
+        )
+        _atomic_write(table, path)
+        rewritten += 1
+    _save_applied(root, applied | set(pending))
+    return rewritten, len(pending)
+
+
+async def export_events(
+    url: str,
+    root: Path,
+    *,
+    since: date | None = None,
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+    tables: bool = True,
+) -> ExportReport:
+    """Write every event not yet exported (and refresh the small tables)."""
+    report = ExportReport()
+    started = time.perf_counter()
+    source = Source(url)
+    with export_lock(root):
+        _remove_temporaries(root)
+        top = await source.safe_max_id()
+        since_at = (
+            datetime(since.year, since.month, since.day, tzinfo=UTC) - KST_OFFSET if since else None
+        )  # midnight in Korea, like the partition dates
+        newest = newest_chunk(root)
+        lo = 0
+        if newest is not None:
+            # A crash may have renamed only some of the newest chunk's dates: if its
+            # files hold fewer events than the database has in its id range, write
+            # it again (the same files, the same names).
+            first, last = newest
+            written = sum(
+                pq.ParquetFile(p).metadata.num_rows
+                for a, b, p in event_files(root)
+                if (a, b) == newest
+            )
+            expected = await source.scalar(
+                f"SELECT count(*) FROM events WHERE id >= {int(first)} AND id <= {int(last)}"  # noqa: S608 - ints, ISO dates, checked codes
+            )
+            if written != int(expected or 0):
+                again = await source.events(first - 1, last, last - first + 1, None)
+                if again.num_rows:
+                    report.files.extend(_write_chunk(root, again))
+            lo = last
+        todo = await source.scalar(
+            f"SELECT count(*) FROM events WHERE id > {int(lo)} AND id <= {int(top)}"  # noqa: S608 - ints, ISO dates, checked codes
+        )
+        total = int(todo or 0)
+        if progress:
+            progress(0, total)
+        # Reading the next chunk overlaps writing this one; chunks are still
+        # written one after another, in id order.
+        ahead = asyncio.ensure_future(source.events(lo, top, chunk, since_at)) if lo < top else None
+        while ahead is not None:
+            table = await ahead
+            ahead = None
+            if table.num_rows == 0:
+                break
+            lo = int(pc.max(table.column("id")).as_py())
+            if lo < top:
+                ahead = asyncio.ensure_future(source.events(lo, top, chunk, since_at))
+            try:
+                report.files.extend(await asyncio.to_thread(_write_chunk, root, table))
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                raise
+            report.events += table.num_rows
+            if progress:
+                progress(report.events, total)
+        report.last_id = max(lo, newest[1] if newest else 0)
+        report.rewritten, report.anonymised = await _apply_anonymisation(
+            source, root, report.last_id
+        )
+        if tables:
+            for name in TABLES:
+                table = await source.table(name)
+                _atomic_write(table, root / "tables" / f"{name}.parquet")
+                report.tables[name] = table.num_rows
+            _atomic_write(EVENT_SCHEMA.empty_table(), root / "tables" / "_no_events.parquet")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def export_root(settings: Any) -> Path:
+    """Where the export lives by default: $DONGNE_DATA_DIR/export."""
+    return Path(settings.data_dir) / "export"
