@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dongne import __version__
 from dongne.accounts import api as accounts_api
 from dongne.accounts import pages as accounts_pages
+from dongne.business import api as business_api
+from dongne.business import pages as business_pages
 from dongne.chat import api as chat_api
 from dongne.chat import pages as chat_pages
 from dongne.chat import ws as chat_ws
@@ -27,6 +29,9 @@ from dongne.geo import api as geo_api
 from dongne.geo import pages as geo_pages
 from dongne.geo.index import NeighbourhoodIndex
 from dongne.geo.service import build_index
+from dongne.inbox import api as inbox_api
+from dongne.inbox import pages as inbox_pages
+from dongne.insights import pages as insights_pages
 from dongne.kit.errors import install_error_handlers
 from dongne.kit.hub import Hub, make_hub
 from dongne.kit.jobs import Jobs
@@ -39,6 +44,12 @@ from dongne.listings import api as listings_api
 from dongne.listings import pages as listings_pages
 from dongne.notifications import api as notifications_api
 from dongne.notifications import pages as notifications_pages
+from dongne.support import api as support_api
+from dongne.support import pages as support_pages
+from dongne.trust.moderation import api as moderation_api
+from dongne.trust.moderation import pages as moderation_pages
+from dongne.trust.reviews import api as reviews_api
+from dongne.trust.reviews import pages as reviews_pages
 from dongne.web import CSRF_COOKIE, check_csrf
 
 log = logging.getLogger(__name__)
@@ -142,11 +153,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chat_api.router,
         chat_ws.router,
         notifications_api.router,
+        moderation_api.router,
+        reviews_api.router,
+        business_api.router,
+        support_api.router,
+        inbox_api.router,
         accounts_pages.router,
         geo_pages.router,
         listings_pages.router,
         notifications_pages.router,
         chat_pages.router,
+        business_pages.router,
+        support_pages.router,
+        inbox_pages.router,
+        moderation_pages.router,
+        reviews_pages.router,
+        insights_pages.api_router,
+        insights_pages.router,
     ):
         app.include_router(router)
 

@@ -1,9 +1,28 @@
 """Imports every table so that metadata (Alembic, tests) sees the whole schema."""
 
 from dongne.accounts.models import AuthSession, User, UserNeighbourhood
+from dongne.business.models import (
+    Business,
+    BusinessFollow,
+    BusinessHoliday,
+    BusinessHours,
+    BusinessInvitation,
+    BusinessMember,
+    BusinessPhoto,
+    BusinessPost,
+    PriceItem,
+)
 from dongne.chat.models import Appointment, Block, Conversation, Message, Participant
 from dongne.events import Event
 from dongne.geo.models import Neighbourhood, NeighbourhoodAlias, NeighbourhoodRange
+from dongne.inbox.models import (
+    Inbox,
+    InboxAgent,
+    InboxConversation,
+    InboxLabel,
+    InboxMessage,
+    SavedReply,
+)
 from dongne.kit.scheduler import ScheduledJob
 from dongne.listings.models import (
     KeywordAlert,
@@ -16,26 +35,54 @@ from dongne.listings.models import (
 )
 from dongne.notifications.models import Notification
 from dongne.photos.models import Photo
+from dongne.support.models import FaqArticle, FaqTerm
+from dongne.trust.moderation.models import ListingWarning, ModerationAction, Report, Sanction
+from dongne.trust.reviews.models import Deal, MannerTemperature, Review, ReviewItem
 
 __all__ = [
     "Appointment",
     "AuthSession",
     "Block",
+    "Business",
+    "BusinessFollow",
+    "BusinessHoliday",
+    "BusinessHours",
+    "BusinessInvitation",
+    "BusinessMember",
+    "BusinessPhoto",
+    "BusinessPost",
     "Conversation",
+    "Deal",
     "Event",
+    "FaqArticle",
+    "FaqTerm",
+    "Inbox",
+    "InboxAgent",
+    "InboxConversation",
+    "InboxLabel",
+    "InboxMessage",
     "KeywordAlert",
     "Listing",
     "ListingLike",
     "ListingPhoto",
     "ListingTerm",
     "ListingView",
+    "ListingWarning",
+    "MannerTemperature",
     "Message",
+    "ModerationAction",
     "Neighbourhood",
     "NeighbourhoodAlias",
     "NeighbourhoodRange",
     "Notification",
     "Participant",
     "Photo",
+    "PriceItem",
+    "Report",
+    "Review",
+    "ReviewItem",
+    "Sanction",
+    "SavedReply",
     "ScheduledJob",
     "SearchHistory",
     "User",
