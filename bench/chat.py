@@ -42,10 +42,10 @@ Sections, in this order:
   OVERLOADED and stops it, so a backlog the server cannot clear does not run for minutes.
 * sqlite: the 1,000 msg/s row on a fresh SQLite file (one worker; SQLite has one writer).
 
-Variants (``--variants``) are server configurations run through every latency row; only
-``plain`` exists today. The trust issue's fraud checks on sending will add one (an entry in
-VARIANTS giving the server the setting that turns them on), so delivery is reported with
-and without them in the same run.
+Variants (``--variants``) are server configurations run through every latency row:
+``plain`` is the server as deployed (the fraud scan of every message on), and
+``no-fraud-scan`` turns the scan off, so ``--variants plain,no-fraud-scan`` reports
+delivery with and without it in the same run.
 
 Figures are printed, never asserted: a MISS is reported, not raised.
 """
@@ -112,8 +112,10 @@ TARGET_P99_RATE = 2000
 TARGET_CEILING_RATIO = 0.5
 
 # Server configurations run through every latency row, as extra environment for the server.
-# The trust issue's fraud checks on sending will add e.g. "fraud": {"DONGNE_FRAUD_...": "on"}.
-VARIANTS: dict[str, dict[str, str]] = {"plain": {}}
+VARIANTS: dict[str, dict[str, str]] = {
+    "plain": {},
+    "no-fraud-scan": {"DONGNE_CHAT_FRAUD_SCAN": "false"},
+}
 
 CLIENT_COMPRESSION: str | None = "deflate"  # offered like a browser; None to measure without
 BODY = "안녕하세요! 아직 판매 중인가요? 오늘 저녁 역삼역 3번 출구에서 가능해요"
