@@ -5,10 +5,13 @@ feed, search (some searches find nothing), view, like, chat, answer with
 their own habits of speed, set appointments, sell, review, report, and some
 stop coming back. It is a discrete-event simulation on a simulated clock
 (``db.simulated_clock``): every row and event carries the simulated time, and
-the days end at the moment the command runs, so the site looks lived in.
+unless told otherwise the days end at the last midnight in Korea before the
+command runs, so the site looks lived in.
 
 Everything random comes from one ``random.Random(seed)`` and happens in one
-order, so a seed on an empty database always gives the same data. The
+order, so a seed on an empty database always gives the same data, whatever
+the hour of the run: the days are whole Korean days, so every resident's
+08:00–23:00 falls inside the simulated day it was planned for. The
 effects the insights must recover are in ``effects.py``.
 """
 
@@ -21,7 +24,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -75,6 +78,18 @@ class Stats:
 
 
 Action = Callable[[], Awaitable[None]]
+
+
+def korean_midnight(moment: datetime) -> datetime:
+    """The last midnight in Korea at or before ``moment``: where the simulated
+    days end unless the caller says otherwise. Were they to end at the minute
+    of the run, residents' 08:00–23:00 would straddle the simulated days (the
+    moments planned before a day began run late, bunched at its start), and
+    what happens, so what the insights find, would change with the hour the
+    command is run (tests/demo/test_planted_effects.py passed or failed by
+    the clock)."""
+    local = moment + KST
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) - KST
 
 
 class Simulation:
@@ -244,13 +259,16 @@ class Simulation:
 
     async def _tidy(self) -> None:
         """Reminders of appointments already in the past would fire when the
-        server starts; they are not needed any more."""
+        server starts; they are not needed any more. The past runs to the real
+        now, which may be later than the simulated days' end."""
         from sqlalchemy import text
+
+        past = max(self.end, datetime.now(UTC))
 
         async with self.svc.db.transaction() as db:
             await db.execute(
                 text("DELETE FROM scheduled_jobs WHERE run_at < :now AND kind = :kind"),
-                {"now": self.end, "kind": "appointment_reminder"},
+                {"now": past, "kind": "appointment_reminder"},
             )
 
     # ---- what residents do ------------------------------------------------------------
@@ -526,7 +544,7 @@ async def simulate(
         days=days,
         seed=seed,
         effects=effects or Effects(),
-        end=end or utcnow(),
+        end=end or korean_midnight(utcnow()),
         console=console,
     )
     return await sim.run()
