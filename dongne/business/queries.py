@@ -98,7 +98,7 @@ async def cards(db: AsyncSession, media: MediaStorage, ids: list[int]) -> list[B
         .join(Neighbourhood, Neighbourhood.id == Business.neighbourhood_id)
         .where(Business.id.in_(ids))
     )
-    by_id = {b.id: card(b, name, media) for b, name in rows.tuples()}
+    by_id = {b.id: card(b, name, media) for b, name in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -183,7 +183,7 @@ async def members(db: AsyncSession, business_id: int) -> list[MemberOut]:
     )
     return [
         MemberOut(user_id=m.user_id, nickname=nick or "", role=m.role, since=m.created_at)
-        for m, nick in rows.tuples()
+        for m, nick in rows
     ]
 
 
@@ -214,7 +214,7 @@ async def pending_invitations(
             created_at=inv.created_at,
             expires_at=inv.expires_at,
         )
-        for inv, name in rows.tuples()
+        for inv, name in rows
     ]
 
 
@@ -225,7 +225,7 @@ async def my_business_ids(db: AsyncSession, user_id: int) -> list[tuple[int, str
         .where(BusinessMember.user_id == user_id)
         .order_by(BusinessMember.created_at)
     )
-    return [(b, r) for b, r in rows.tuples()]
+    return [(b, r) for b, r in rows]
 
 
 async def followed_ids(db: AsyncSession, user_id: int, limit: int = 100) -> list[int]:
@@ -271,7 +271,7 @@ async def _page(
     if after is not None:
         stmt = stmt.where(tuple_(BusinessPost.created_at, BusinessPost.id) < tuple_(*after))
     stmt = stmt.order_by(BusinessPost.created_at.desc(), BusinessPost.id.desc()).limit(limit + 1)
-    rows = list((await db.execute(stmt)).tuples().all())
+    rows = list((await db.execute(stmt)).all())
     page = rows[:limit]
     items = [
         PostOut(

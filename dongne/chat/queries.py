@@ -162,16 +162,12 @@ async def conversation_outs(
         ).all()
     }
     rows = (
-        (
-            await db.execute(
-                select(Conversation, Listing)
-                .join(Listing, Listing.id == Conversation.listing_id)
-                .where(Conversation.id.in_(ids))
-            )
+        await db.execute(
+            select(Conversation, Listing)
+            .join(Listing, Listing.id == Conversation.listing_id)
+            .where(Conversation.id.in_(ids))
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     other_ids = {them[c.id].user_id for c, _ in rows if c.id in them}
     people = {u.id: u for u in (await db.scalars(select(User).where(User.id.in_(other_ids)))).all()}
     temperatures = await manner_temperatures(db, other_ids)
@@ -184,9 +180,7 @@ async def conversation_outs(
                     UserNeighbourhood.user_id.in_(other_ids), UserNeighbourhood.is_active.is_(True)
                 )
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     blocked = set(
         (
@@ -279,7 +273,7 @@ async def cursors(db: AsyncSession, user_id: int) -> dict[int, int]:
         .join(Participant, Participant.conversation_id == Conversation.id)
         .where(Participant.user_id == user_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def active_since(db: AsyncSession, since: datetime) -> list[tuple[int, int, tuple[int, int]]]:
@@ -289,4 +283,4 @@ async def active_since(db: AsyncSession, since: datetime) -> list[tuple[int, int
             Conversation.id, Conversation.last_seq, Conversation.buyer_id, Conversation.seller_id
         ).where(Conversation.last_message_at > since)
     )
-    return [(c, seq, (b, s)) for c, seq, b, s in rows.tuples().all()]
+    return [(c, seq, (b, s)) for c, seq, b, s in rows.all()]

@@ -411,16 +411,12 @@ class Connection:
     async def _forward_read(self, conversation: int) -> None:
         async with self.svc.db.sessions() as db:
             rows = (
-                (
-                    await db.execute(
-                        select(Participant.user_id, Participant.last_read_seq).where(
-                            Participant.conversation_id == conversation
-                        )
+                await db.execute(
+                    select(Participant.user_id, Participant.last_read_seq).where(
+                        Participant.conversation_id == conversation
                     )
                 )
-                .tuples()
-                .all()
-            )
+            ).all()
         for user_id, seq in rows:
             if user_id != self.user_id:
                 await self.send(

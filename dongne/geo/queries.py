@@ -37,7 +37,7 @@ async def range_counts(db: AsyncSession, neighbourhood_id: str) -> list[int]:
         .where(NeighbourhoodRange.origin_id == neighbourhood_id)
         .group_by(NeighbourhoodRange.level)
     )
-    per_level = dict(rows.tuples().all())
+    per_level = dict(rows.all())
     counts, total = [], 0
     for level in range(MAX_RANGE_LEVEL + 1):
         total += per_level.get(level, 0)

@@ -156,18 +156,16 @@ async def neighbourhood_count(db: AsyncSession) -> int:
 
 
 async def build_index(db: AsyncSession, coverage_tolerance_km: float) -> NeighbourhoodIndex:
-    rows = (
-        await db.execute(
-            select(
-                Neighbourhood.id,
-                Neighbourhood.full_name,
-                Neighbourhood.name,
-                Neighbourhood.latitude,
-                Neighbourhood.longitude,
-                Neighbourhood.radius_km,
-            )
+    rows = await db.execute(
+        select(
+            Neighbourhood.id,
+            Neighbourhood.full_name,
+            Neighbourhood.name,
+            Neighbourhood.latitude,
+            Neighbourhood.longitude,
+            Neighbourhood.radius_km,
         )
-    ).tuples()
+    )
     return NeighbourhoodIndex(
         [
             NeighbourhoodRow(id=i, full_name=f, name=n, lat=la, lon=lo, radius_km=r)

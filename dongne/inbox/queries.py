@@ -57,15 +57,13 @@ async def inbox_name(db: AsyncSession, inbox: Inbox) -> str:
 async def my_inboxes(db: AsyncSession, user: User) -> list[tuple[Inbox, str]]:
     from dongne.business.models import BusinessMember
 
-    rows = (
-        await db.execute(
-            select(Inbox, Business.name)
-            .join(Business, Business.id == Inbox.business_id)
-            .join(BusinessMember, BusinessMember.business_id == Business.id)
-            .where(BusinessMember.user_id == user.id)
-            .order_by(Business.name)
-        )
-    ).tuples()
+    rows = await db.execute(
+        select(Inbox, Business.name)
+        .join(Business, Business.id == Inbox.business_id)
+        .join(BusinessMember, BusinessMember.business_id == Business.id)
+        .where(BusinessMember.user_id == user.id)
+        .order_by(Business.name)
+    )
     out = [(inbox, name) for inbox, name in rows]
     if user.is_operator:
         support = await db.scalar(select(Inbox).where(Inbox.business_id.is_(None)))
@@ -155,7 +153,7 @@ async def conversation_outs(
         return []
     ids = [c.id for c in conversations]
     stmt = with_people_and_preview(select(InboxConversation).where(InboxConversation.id.in_(ids)))
-    rows = {row[0].id: row for row in (await db.execute(stmt)).tuples().all()}
+    rows = {row[0].id: row for row in (await db.execute(stmt)).all()}
     name = await inbox_name(db, inbox)
     return [
         _conversation_out(c, name, r[1], r[2], r[3], r[4], for_customer)
@@ -224,7 +222,7 @@ async def conversation_page(
         cursor=cursor,
         limit=limit,
     )
-    rows = (await db.execute(with_people_and_preview(stmt))).tuples().all()
+    rows = (await db.execute(with_people_and_preview(stmt))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1][0] if rows else None
@@ -310,11 +308,7 @@ async def message_outs(
         if m.kind == ACTIVITY and isinstance(m.data, dict) and m.data.get("assignee_id")
     }
     names = (
-        dict(
-            (await db.execute(select(User.id, User.nickname).where(User.id.in_(ids))))
-            .tuples()
-            .all()
-        )
+        dict((await db.execute(select(User.id, User.nickname).where(User.id.in_(ids)))).all())
         if ids
         else {}
     )
@@ -356,7 +350,7 @@ async def my_inquiries(db: AsyncSession, user_id: int) -> list[tuple[Inbox, Inbo
         .order_by(InboxConversation.last_message_at.desc())
         .limit(50)
     )
-    return [(i, c) for i, c in rows.tuples()]
+    return [(i, c) for i, c in rows]
 
 
 async def saved_replies(db: AsyncSession, inbox_id: int) -> list[SavedReplyOut]:
@@ -371,9 +365,7 @@ async def agents(db: AsyncSession, inbox: Inbox, ids: list[int]) -> list[AgentOu
 
     if not ids:
         return []
-    names = dict(
-        (await db.execute(select(User.id, User.nickname).where(User.id.in_(ids)))).tuples().all()
-    )
+    names = dict((await db.execute(select(User.id, User.nickname).where(User.id.in_(ids)))).all())
     counts = dict(
         (
             await db.execute(
@@ -385,9 +377,7 @@ async def agents(db: AsyncSession, inbox: Inbox, ids: list[int]) -> list[AgentOu
                 )
                 .group_by(InboxConversation.assignee_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [AgentOut(id=i, nickname=names.get(i) or "", open_count=counts.get(i, 0)) for i in ids]
 
@@ -405,14 +395,12 @@ async def user_context(db: AsyncSession, user_id: int) -> UserContext:
             .where(UserNeighbourhood.user_id == user_id)
         )
     ).all()
-    listings = (
-        await db.execute(
-            select(Listing.id, Listing.title, Listing.status, Listing.created_at)
-            .where(Listing.seller_id == user_id)
-            .order_by(Listing.created_at.desc())
-            .limit(5)
-        )
-    ).tuples()
+    listings = await db.execute(
+        select(Listing.id, Listing.title, Listing.status, Listing.created_at)
+        .where(Listing.seller_id == user_id)
+        .order_by(Listing.created_at.desc())
+        .limit(5)
+    )
     filed = await db.scalar(
         select(func.count()).select_from(Report).where(Report.reporter_id == user_id)
     )
@@ -452,17 +440,15 @@ async def typical_first_response(db: AsyncSession, business_id: int) -> int | No
     """The median first-response time (seconds) over the last 30 days; None
     with fewer than 3 answered inquiries."""
     since = utcnow() - timedelta(days=30)
-    rows = (
-        await db.execute(
-            select(InboxConversation.created_at, InboxConversation.first_response_at)
-            .join(Inbox, Inbox.id == InboxConversation.inbox_id)
-            .where(
-                Inbox.business_id == business_id,
-                InboxConversation.created_at >= since,
-                InboxConversation.first_response_at.is_not(None),
-            )
+    rows = await db.execute(
+        select(InboxConversation.created_at, InboxConversation.first_response_at)
+        .join(Inbox, Inbox.id == InboxConversation.inbox_id)
+        .where(
+            Inbox.business_id == business_id,
+            InboxConversation.created_at >= since,
+            InboxConversation.first_response_at.is_not(None),
         )
-    ).tuples()
+    )
     seconds = [(r - c).total_seconds() for c, r in rows if r is not None]
     if len(seconds) < 3:
         return None

@@ -125,9 +125,9 @@ async def build_report(
                 f.csat.append(c.csat_score)
     names = (
         dict(
-            (await db.execute(select(User.id, User.nickname).where(User.id.in_(list(per_agent)))))
-            .tuples()
-            .all()
+            (
+                await db.execute(select(User.id, User.nickname).where(User.id.in_(list(per_agent))))
+            ).all()
         )
         if per_agent
         else {}

@@ -257,7 +257,7 @@ async def open_counts(ctx: Ctx, inbox_id: int) -> dict[int, int]:
         )
         .group_by(InboxConversation.assignee_id)
     )
-    return {int(a): int(n) for a, n in rows.tuples() if a is not None}
+    return {int(a): int(n) for a, n in rows if a is not None}
 
 
 async def next_agent(ctx: Ctx, inbox: Inbox) -> int | None:

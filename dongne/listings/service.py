@@ -437,7 +437,7 @@ async def match_keyword_alerts(svc: Services, listing_id: int) -> int:
             .order_by(KeywordAlert.user_id, KeywordAlert.id)
         )
         notified: set[int] = set()
-        for user_id, keyword_id, keyword in rows.tuples():
+        for user_id, keyword_id, keyword in rows:
             if user_id in notified or not matches(query_plan(keyword), terms):
                 continue
             notified.add(user_id)

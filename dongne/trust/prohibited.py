@@ -229,7 +229,7 @@ async def ensure_allowed(
     if listing_id is not None:
         stmt = stmt.where(Listing.id != listing_id)
     count, total = 1, price
-    for t, c, p in (await db.execute(stmt)).tuples():
+    for t, c, p in await db.execute(stmt):
         if is_health_food(t, "", c):
             count += 1
             total += p

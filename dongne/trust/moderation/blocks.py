@@ -32,7 +32,7 @@ async def hidden_sellers(db: AsyncSession, user_id: int) -> tuple[int, ...]:
             (Block.blocked_id == user_id) | (Block.blocker_id == user_id)
         )
     )
-    return tuple(sorted({a if b == user_id else b for a, b in rows.tuples()}))
+    return tuple(sorted({a if b == user_id else b for a, b in rows}))
 
 
 async def seller_blocked_viewer(db: AsyncSession, seller_id: int, viewer_id: int) -> bool:
@@ -64,4 +64,4 @@ async def blocked_people(ctx: Ctx) -> list[BlockedPerson]:
         .where(Block.blocker_id == user.id)
         .order_by(Block.created_at.desc())
     )
-    return [BlockedPerson(uid, nick or "-", at) for uid, nick, at in rows.tuples()]
+    return [BlockedPerson(uid, nick or "-", at) for uid, nick, at in rows]

@@ -54,7 +54,7 @@ async def _ensure_not_duplicate(
     )
     if listing_id is not None:
         stmt = stmt.where(Listing.id != listing_id)
-    for t, d in (await ctx.db.execute(stmt)).tuples():
+    for t, d in await ctx.db.execute(stmt):
         if (_same_text(t), _same_text(d)) == key:
             raise DuplicateListing(field="title")
 

@@ -128,7 +128,7 @@ async def _names(db: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = await db.execute(select(User.id, User.nickname).where(User.id.in_(ids)))
-    return {uid: nick or "-" for uid, nick in rows.tuples()}
+    return {uid: nick or "-" for uid, nick in rows}
 
 
 CONTEXT_BEFORE, CONTEXT_AFTER = 5, 3
@@ -185,7 +185,7 @@ async def _items(db: AsyncSession, reports: list[Report]) -> list[QueueItem]:
             .where(Report.status == OPEN, Report.target_id.in_({r.target_id for r in reports}))
             .group_by(Report.target_kind, Report.target_id)
         )
-        counts = {(k, int(t)): int(n) for k, t, n in rows.tuples()}
+        counts = {(k, int(t)): int(n) for k, t, n in rows}
     items = []
     for r in reports:
         item = QueueItem(

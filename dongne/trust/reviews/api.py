@@ -99,9 +99,7 @@ async def purchases(ctx: CtxDep) -> list[PurchaseOut]:
             await ctx.db.execute(
                 select(Listing.id, Listing.title).where(Listing.id.in_([i for _, i in rows]))
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         PurchaseOut(

@@ -189,9 +189,7 @@ async def purchases_page(request: Request, ctx: CtxDep) -> Response:
             await ctx.db.execute(
                 select(Listing.id, Listing.seller_id).where(Listing.id.in_(list(cards)))
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     entries = [
         {"deal": d, "card": cards[i], "reviewed": d.id in reviewed, "seller_id": sellers.get(i)}

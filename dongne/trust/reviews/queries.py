@@ -60,13 +60,11 @@ async def review_facts(
     if not rows:
         return out
     items: dict[int, list[str]] = defaultdict(list)
-    for review_id, item in (
-        await db.execute(
-            select(ReviewItem.review_id, ReviewItem.item).where(
-                ReviewItem.review_id.in_([r.id for r in rows])
-            )
+    for review_id, item in await db.execute(
+        select(ReviewItem.review_id, ReviewItem.item).where(
+            ReviewItem.review_id.in_([r.id for r in rows])
         )
-    ).tuples():
+    ):
         items[review_id].append(item)
     for review_id, reviewee_id, created_at, rating in rows:
         named = items.get(review_id, [])
@@ -143,9 +141,7 @@ async def responsiveness(
                 .order_by(Conversation.id.desc())
                 .limit(RESPONSE_SAMPLE)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     if not conversations:
         return Responsiveness(0, 0, None)
@@ -162,7 +158,7 @@ async def responsiveness(
             .order_by(Event.id)
         )
         first: dict[int, datetime] = {}
-        for at, props in rows.tuples():
+        for at, props in rows:
             cid = props.get("conversation_id")
             if props.get("role") == role and cid in conversations and cid not in first:
                 first[int(cid)] = at
@@ -214,9 +210,7 @@ async def review_summary(db: AsyncSession, user_id: int) -> ReviewSummary:
                 .where(Review.reviewee_id == user_id)
                 .group_by(Review.rating)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     items = dict(
         (
@@ -226,9 +220,7 @@ async def review_summary(db: AsyncSession, user_id: int) -> ReviewSummary:
                 .where(Review.reviewee_id == user_id)
                 .group_by(ReviewItem.item)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     total = sum(int(n) for n in ratings.values())
     return ReviewSummary(
@@ -269,7 +261,7 @@ async def positive_reviews(db: AsyncSession, user_id: int, limit: int = 20) -> l
             message=r.message,
             created_at=r.created_at,
         )
-        for r, nickname in rows.tuples()
+        for r, nickname in rows
     ]
 
 
@@ -317,7 +309,7 @@ async def purchases(db: AsyncSession, buyer_id: int, limit: int = 100) -> list[t
         .order_by(Deal.completed_at.desc(), Deal.id.desc())
         .limit(limit)
     )
-    return [(d, int(i)) for d, i in rows.tuples()]
+    return [(d, int(i)) for d, i in rows]
 
 
 async def buyer_candidates(db: AsyncSession, listing_id: int) -> list[tuple[int, str, int]]:
@@ -329,7 +321,7 @@ async def buyer_candidates(db: AsyncSession, listing_id: int) -> list[tuple[int,
         .where(Conversation.listing_id == listing_id, User.deleted_at.is_(None))
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
     )
-    return [(int(u), n or "", int(c)) for u, n, c in rows.tuples()]
+    return [(int(u), n or "", int(c)) for u, n, c in rows]
 
 
 async def get_user_or_raise(db: AsyncSession, user_id: int) -> User:
