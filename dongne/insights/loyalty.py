@@ -16,6 +16,11 @@ KEY = "loyalty"
 TITLE = N_("이탈·목소리·충성")
 QUIET_DAYS = 14
 UNANSWERED_DAYS = 3
+# A 1:1 inquiry to the platform's 고객센터, as the customer who opened it (agents'
+# inbox events and inquiries to shops are not the platform's customers' voice).
+SUPPORT_CONTACT = (
+    "name = 'inquiry_started' AND json_extract_string(properties, '$.support') = 'true'"
+)
 
 PEOPLE = """
 WITH act AS (
@@ -43,7 +48,7 @@ unanswered AS (
 ),
 support AS (
     SELECT DISTINCT actor FROM events
-    WHERE (name LIKE 'support%' OR name LIKE 'inbox%') AND date <= CAST(? AS DATE) - {quiet}
+    WHERE {support_contact} AND date <= CAST(? AS DATE) - {quiet}
 )
 SELECT CASE WHEN n.actor IS NOT NULL THEN 'negative_review'
             WHEN u.actor IS NOT NULL THEN 'report_unanswered'
@@ -70,7 +75,7 @@ GROUP BY 1 ORDER BY 1
 VOICE_COUNTS = """
 SELECT count(*) FILTER (WHERE name = 'report_filed'),
        count(*) FILTER (WHERE name = 'review_written' AND rating = 'bad'),
-       count(*) FILTER (WHERE name LIKE 'support%' OR name LIKE 'inbox%'),
+       count(*) FILTER (WHERE {support_contact}),
        count(*) FILTER (WHERE name = 'review_written'),
        count(*) FILTER (WHERE name = 'review_written' AND rating IN ('best', 'good'))
 FROM ev
@@ -98,7 +103,12 @@ def compute(q: Query, f: Filters) -> Result:
     ends = [f.end, f.end, f.start, f.end, f.end, f.end]
     voice = {
         g: (int(n), int(left))
-        for g, n, left in q.rows(PEOPLE.format(quiet=QUIET_DAYS, unanswered=UNANSWERED_DAYS), ends)
+        for g, n, left in q.rows(
+            PEOPLE.format(
+                quiet=QUIET_DAYS, unanswered=UNANSWERED_DAYS, support_contact=SUPPORT_CONTACT
+            ),
+            ends,
+        )
     }
     rows = []
     values: list[float | None] = []
@@ -118,7 +128,9 @@ def compute(q: Query, f: Filters) -> Result:
         (fw.isoformat(), int(n), int(left), left / n if n else None)
         for fw, n, left in q.rows(COHORTS.format(quiet=QUIET_DAYS), [f.end, f.start, f.end])
     ]
-    reports, negatives, support, reviews, positive = (int(x or 0) for x in q.one_row(VOICE_COUNTS))
+    reports, negatives, support, reviews, positive = (
+        int(x or 0) for x in q.one_row(VOICE_COUNTS.format(support_contact=SUPPORT_CONTACT))
+    )
     traders, repeat = (int(x or 0) for x in q.one_row(TRADERS))
     return Result(
         key=KEY,
