@@ -21,6 +21,10 @@ UNANSWERED_DAYS = 3
 SUPPORT_CONTACT = (
     "name = 'inquiry_started' AND json_extract_string(properties, '$.support') = 'true'"
 )
+# How those customers rated the answer (1-5) once it was resolved.
+SUPPORT_CSAT = (
+    "name = 'inbox_csat_given' AND json_extract_string(properties, '$.business_id') IS NULL"
+)
 
 PEOPLE = """
 WITH act AS (
@@ -77,7 +81,9 @@ SELECT count(*) FILTER (WHERE name = 'report_filed'),
        count(*) FILTER (WHERE name = 'review_written' AND rating = 'bad'),
        count(*) FILTER (WHERE {support_contact}),
        count(*) FILTER (WHERE name = 'review_written'),
-       count(*) FILTER (WHERE name = 'review_written' AND rating IN ('best', 'good'))
+       count(*) FILTER (WHERE name = 'review_written' AND rating IN ('best', 'good')),
+       count(*) FILTER (WHERE {support_csat}),
+       avg(CAST(json_extract_string(properties, '$.score') AS DOUBLE)) FILTER (WHERE {support_csat})
 FROM ev
 """
 TRADERS = """
@@ -128,9 +134,11 @@ def compute(q: Query, f: Filters) -> Result:
         (fw.isoformat(), int(n), int(left), left / n if n else None)
         for fw, n, left in q.rows(COHORTS.format(quiet=QUIET_DAYS), [f.end, f.start, f.end])
     ]
-    reports, negatives, support, reviews, positive = (
-        int(x or 0) for x in q.one_row(VOICE_COUNTS.format(support_contact=SUPPORT_CONTACT))
+    counts = q.one_row(
+        VOICE_COUNTS.format(support_contact=SUPPORT_CONTACT, support_csat=SUPPORT_CSAT)
     )
+    reports, negatives, support, reviews, positive, ratings = (int(x or 0) for x in counts[:6])
+    csat = f"{counts[6]:.1f} (n={ratings:,})" if ratings else "-"
     traders, repeat = (int(x or 0) for x in q.one_row(TRADERS))
     return Result(
         key=KEY,
@@ -147,6 +155,7 @@ def compute(q: Query, f: Filters) -> Result:
             (N_("신고"), f"{reports:,}"),
             (N_("부정 후기"), f"{negatives:,}"),
             (N_("고객센터 문의"), f"{support:,}"),
+            (N_("고객센터 만족도 (1~5)"), csat),
             (N_("재거래 사용자 (거래 2회 이상)"), pct(repeat / traders if traders else None)),
             (N_("재거래희망률"), pct(positive / reviews if reviews else None)),
         ],

@@ -1,5 +1,6 @@
 """Voice in the loyalty insight: a support contact is a customer's 1:1 inquiry
-to the platform's 고객센터, not an agent answering or a question to a shop."""
+to the platform's 고객센터, not an agent answering or a question to a shop; the
+support CSAT is those customers' ratings only."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.conftest import DatabaseUnderTest
 AT = datetime(2026, 10, 1, 3, tzinfo=UTC)
 
 
-def test_only_inquiries_to_the_platform_count_as_support_contacts(
+def test_only_the_platforms_own_inquiries_and_ratings_count_as_support_voice(
     fresh_database_factory: object, tmp_path: Path
 ) -> None:
     db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
@@ -33,6 +34,10 @@ def test_only_inquiries_to_the_platform_count_as_support_contacts(
         ("inbox_message_sent", 9, {"inbox_id": 1, "conversation_id": 1}),
         ("inbox_message_sent", 9, {"inbox_id": 1, "conversation_id": 2}),
         ("inbox_message_sent", 9, {"inbox_id": 2, "conversation_id": 3}),
+        # The platform's customers rate their answers 5 and 2; a shop's customer gives 1.
+        ("inbox_csat_given", 1, {"inbox_id": 1, "business_id": None, "score": 5}),
+        ("inbox_csat_given", 2, {"inbox_id": 1, "business_id": None, "score": 2}),
+        ("inbox_csat_given", 3, {"inbox_id": 2, "business_id": 7, "score": 1}),
         ("feed_viewed", 4, {"neighbourhood_id": "1168010100"}),
     ]
 
@@ -59,4 +64,6 @@ def test_only_inquiries_to_the_platform_count_as_support_contacts(
     end = latest_day(root)
     assert end is not None
     result = run(loyalty.compute, root, Filters(end - timedelta(days=7), end))
-    assert dict(result.figures)["고객센터 문의"] == "2"
+    figures = dict(result.figures)
+    assert figures["고객센터 문의"] == "2"
+    assert figures["고객센터 만족도 (1~5)"] == "3.5 (n=2)"
