@@ -70,6 +70,7 @@ def test_post_with_a_photo_then_neighbours_find_it_and_far_people_do_not(
     page.get_by_test_id("write").click()
     expect(page).to_have_url(re.compile(r"/listings/new$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("내 물건 팔기")
+    page.wait_for_load_state("domcontentloaded")  # the form's script is bound by then
 
     # Sent empty, the form shows each problem next to its field.
     page.get_by_test_id("submit").click()
