@@ -50,6 +50,7 @@ def test_a_shop_posts_news_that_neighbours_in_range_see_and_follow(
     page.goto("/me/businesses")
     page.get_by_test_id("new-business").click()
     expect(page).to_have_url(re.compile(r"/businesses/new$"))
+    page.wait_for_load_state("domcontentloaded")
     page.get_by_test_id("submit").click()  # empty: every problem by its field
     expect(page.locator("[data-error-for='name']")).to_have_text(
         "가게 이름은 2~40자로 입력해 주세요."
@@ -61,6 +62,7 @@ def test_a_shop_posts_news_that_neighbours_in_range_see_and_follow(
     page.get_by_test_id("price-list").fill("소금빵 | 3500\n식빵 | 5000 | 오전에만")
     page.get_by_test_id("submit").click()
     expect(page).to_have_url(PROFILE_URL)
+    page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_test_id("business-name")).to_have_text(name)
     expect(page.get_by_test_id("business-unverified")).to_be_visible()
     expect(page.get_by_test_id("open-status")).to_have_text("영업시간 정보 없음")
@@ -80,6 +82,7 @@ def test_a_shop_posts_news_that_neighbours_in_range_see_and_follow(
     page.get_by_test_id("holidays-input").fill("2099-12-25")
     page.get_by_test_id("hours-submit").click()
     expect(page).to_have_url(PROFILE_URL)
+    page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_test_id("open-status")).to_have_text("영업 중 · 24시간")
     expect(page.get_by_test_id("hours-2")).to_have_text("00:00–12:00, 12:00–24:00")
     expect(page.get_by_test_id("holidays")).to_contain_text("12/25")
@@ -99,6 +102,7 @@ def test_a_shop_posts_news_that_neighbours_in_range_see_and_follow(
     screenshot(home, "business-news-on-home")
     strip.get_by_role("link", name=re.compile(re.escape(name))).first.click()
     expect(home).to_have_url(PROFILE_URL)
+    home.wait_for_load_state("domcontentloaded")
     expect(home.get_by_test_id("manage")).to_have_count(0)
     home.get_by_test_id("follow").click()
     expect(home.get_by_test_id("follow")).to_have_text("단골 ✓")

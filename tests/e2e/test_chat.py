@@ -110,6 +110,7 @@ def test_a_buyer_asks_and_the_seller_answers_live(
     buyer_page.goto(f"/listings/{item}")
     buyer_page.get_by_test_id("chat").click()
     expect(buyer_page).to_have_url(ROOM_URL)
+    buyer_page.wait_for_load_state("domcontentloaded")
     match = ROOM_URL.search(buyer_page.url)
     assert match is not None
     conversation = int(match[1])
@@ -137,6 +138,7 @@ def test_a_buyer_asks_and_the_seller_answers_live(
     # Opening the room shows the question; the buyer sees that it was read.
     row.click()
     expect(inbox).to_have_url(re.compile(rf"/chats/{conversation}$"))
+    inbox.wait_for_load_state("domcontentloaded")
     expect(theirs(inbox)).to_have_text(["안녕하세요! 아직 판매 중인가요?"])
     expect(question).to_have_attribute("data-state", "read")
     expect(question.get_by_test_id("receipt")).to_have_text("읽음")
@@ -162,6 +164,7 @@ def test_a_buyer_asks_and_the_seller_answers_live(
     expect(link).to_have_text("대화 중인 채팅 1")
     link.click()
     expect(inbox).to_have_url(re.compile(rf"/chats\?listing={item}$"))
+    inbox.wait_for_load_state("domcontentloaded")
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_attribute("data-testid", f"chat-{conversation}")
 
@@ -501,6 +504,7 @@ def test_the_room_menu_mutes_blocks_and_leaves(
     buyer_page.once("dialog", lambda dialog: dialog.accept())
     menu.get_by_test_id("leave").click()
     expect(buyer_page).to_have_url(re.compile(r"/chats$"))
+    buyer_page.wait_for_load_state("domcontentloaded")
     expect(buyer_page.get_by_test_id(f"chat-{conversation}")).to_have_count(0)
     expect(seller_page.get_by_test_id("they-left")).to_be_visible()
     expect(seller_page.locator(".system-line").last).to_have_text(

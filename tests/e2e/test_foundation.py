@@ -117,6 +117,7 @@ def test_sign_up_verify_the_neighbourhood_choose_a_range_and_read_it_in_english(
     page.get_by_test_id("lang-en").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"/neighbourhood$"))
+    page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_role("heading", level=1)).to_have_text("My neighbourhood")
     expect(count).to_have_text(f"역삼동 + {nearby[2]} nearby neighbourhoods")
     expect(place.get_by_test_id("verified-badge")).to_have_text("Verified")
@@ -162,6 +163,7 @@ def test_log_in_with_a_wrong_then_the_right_password_and_log_out(
     form.get_by_label("비밀번호").fill(account.password)
     form.get_by_role("button", name="로그인").click()
     expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
+    page.wait_for_load_state("domcontentloaded")
     expect(header(page).get_by_role("link", name=account.nickname)).to_be_visible()
     expect(header(page).get_by_role("link", name="로그인")).to_have_count(0)
 
@@ -170,6 +172,7 @@ def test_log_in_with_a_wrong_then_the_right_password_and_log_out(
     expect(header(page)).not_to_contain_text(account.nickname)
     page.goto("/neighbourhood")  # a members' page: the browser is really logged out
     expect(page).to_have_url(re.compile(r"/login\?next=/neighbourhood$"))
+    page.wait_for_load_state("domcontentloaded")
 
 
 def test_sign_up_form_explains_each_invalid_field_and_creates_nothing(
@@ -195,6 +198,7 @@ def test_sign_up_form_explains_each_invalid_field_and_creates_nothing(
     expect(form.get_by_label("이메일")).to_have_value("not-an-email")
     expect(form.get_by_label("닉네임")).to_have_value(nickname)
     expect(page).to_have_url(re.compile(r"/signup$"))
+    page.wait_for_load_state("domcontentloaded")
     expect(header(page).get_by_role("link", name="로그인")).to_be_visible()
 
     # Nothing was created: those credentials do not log in, and the nickname is still free.

@@ -54,6 +54,7 @@ def test_an_inquiry_outside_hours_is_answered_noted_resolved_and_rated(
     shopper.goto(f"/businesses/{bid}")
     shopper.get_by_test_id("inquire").click()
     expect(shopper).to_have_url(re.compile(r"/inquiries/\d+$"))
+    shopper.wait_for_load_state("domcontentloaded")
     cid = int(shopper.url.rsplit("/", 1)[1])
     shopper.get_by_test_id("composer").fill("생일 케이크 주문할 수 있나요?")
     shopper.get_by_test_id("send").click()
@@ -73,6 +74,7 @@ def test_an_inquiry_outside_hours_is_answered_noted_resolved_and_rated(
     expect(row.get_by_test_id("row-assignee")).to_have_text(agent.nickname)
     row.locator("a").click()
     expect(desk).to_have_url(re.compile(rf"/inbox/{inbox_id}/c/{cid}$"))
+    desk.wait_for_load_state("domcontentloaded")
 
     # A private note, then the saved reply by its button (it inserts /cake).
     desk.get_by_test_id("composer").fill(NOTE)

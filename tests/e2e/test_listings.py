@@ -35,6 +35,7 @@ def signed_in(new_context: NewContext, server: Server, who: Account) -> BrowserC
 
 def listing_id(page: Page) -> int:
     expect(page).to_have_url(LISTING_URL)
+    page.wait_for_load_state("domcontentloaded")
     match = LISTING_URL.search(page.url)
     assert match is not None
     return int(match[1])
@@ -56,6 +57,7 @@ def search(page: Page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     expect(page).to_have_url(re.compile(r"/search\?q="))
+    page.wait_for_load_state("domcontentloaded")
 
 
 def test_post_with_a_photo_then_neighbours_find_it_and_far_people_do_not(
@@ -69,14 +71,15 @@ def test_post_with_a_photo_then_neighbours_find_it_and_far_people_do_not(
     page.goto("/")
     page.get_by_test_id("write").click()
     expect(page).to_have_url(re.compile(r"/listings/new$"))
+    page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_role("heading", level=1)).to_have_text("내 물건 팔기")
-    page.wait_for_load_state("domcontentloaded")  # the form's script is bound by then
 
     # Sent empty, the form shows each problem next to its field.
     page.get_by_test_id("submit").click()
     expect(field_error(page, "title")).to_have_text("제목은 2~60자로 입력해 주세요.")
     expect(field_error(page, "category")).to_have_text("카테고리를 선택해 주세요.")
     expect(page).to_have_url(re.compile(r"/listings/new$"))
+    page.wait_for_load_state("domcontentloaded")
 
     # Photos upload as soon as they are chosen; the preview is the server's thumbnail.
     page.get_by_test_id("photo-input").set_input_files(
@@ -208,6 +211,7 @@ def test_seller_reserves_then_hides_and_the_neighbours_feed_follows(
     # "거래완료 안보기" keeps a reserved listing; "나눔만" filters it out.
     theirs.get_by_test_id("filter-free").check()
     expect(theirs).to_have_url(re.compile(r"free=1"))
+    theirs.wait_for_load_state("domcontentloaded")
     expect(card).to_have_count(0)
     theirs.get_by_test_id("filter-free").uncheck()
     expect(card).to_be_visible()
@@ -235,6 +239,7 @@ def test_seller_reserves_then_hides_and_the_neighbours_feed_follows(
     mine.once("dialog", lambda dialog: dialog.accept())
     mine.get_by_test_id("delete").click()
     expect(mine).to_have_url(re.compile(r"/me/listings\?deleted=1$"))
+    mine.wait_for_load_state("domcontentloaded")
     expect(mine.get_by_role("status")).to_have_text("글을 삭제했어요.")
     assert mine.request.get(f"/listings/{item}").status == 404
 
@@ -306,6 +311,7 @@ def test_a_keyword_alert_arrives_live_and_links_to_the_listing(
 
     page.get_by_test_id("nav-notifications").click()
     expect(page).to_have_url(re.compile(r"/notifications$"))
+    page.wait_for_load_state("domcontentloaded")
     note = page.get_by_test_id("notification").first
     expect(note).to_have_text(re.compile(r"'자전거' 키워드 새 글: 자전거를 팝니다"))
     expect(note).to_have_class(re.compile(r"\bunread\b"))
@@ -333,6 +339,7 @@ def test_a_listing_in_english(
     page.get_by_test_id("lang-en").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(rf"/listings/{item['id']}$"))
+    page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_test_id("price")).to_have_text("Free")
     expect(page.get_by_test_id("category")).to_have_text("Kids")
     expect(page.get_by_test_id("stats")).to_have_text(re.compile(r"^Likes 0 · Chats 0 · Views 1$"))
@@ -380,6 +387,7 @@ def test_a_visitor_looks_around_a_neighbourhood_read_only(
     picker.get_by_test_id(f"pick-{PLACES['역삼동'][0]}").click()
 
     expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
+    page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_test_id("home-neighbourhood")).to_have_text("역삼동")
     expect(page.get_by_test_id("browse-note")).to_contain_text("둘러보기 중")
     expect(page.get_by_test_id("write")).to_have_count(0)

@@ -71,6 +71,7 @@ def test_a_full_deal_ends_with_both_reviews_and_the_temperatures_they_make(
     bp.goto(f"/listings/{item}")
     bp.get_by_test_id("chat").click()
     expect(bp).to_have_url(ROOM_URL)
+    bp.wait_for_load_state("domcontentloaded")
     match = ROOM_URL.search(bp.url)
     assert match is not None
     conversation = int(match[1])
@@ -95,12 +96,14 @@ def test_a_full_deal_ends_with_both_reviews_and_the_temperatures_they_make(
     sp.goto(f"/listings/{item}")
     sp.get_by_test_id("status-select").select_option("sold")
     expect(sp).to_have_url(re.compile(rf"/listings/{item}/deal$"))
+    sp.wait_for_load_state("domcontentloaded")
     expect(sp.get_by_test_id(f"buyer-{buyer.id}")).to_be_checked()
     screenshot(sp, "trust-pick-buyer")
     sp.get_by_test_id("deal-submit").click()
 
     # The seller lands on the review form for the buyer and sends a 최고예요.
     expect(sp).to_have_url(re.compile(r"/deals/\d+/review$"))
+    sp.wait_for_load_state("domcontentloaded")
     form = sp.get_by_test_id("review-form")
     expect(sp.get_by_test_id("item-punctual")).to_be_hidden()  # until a rating is chosen
     form.get_by_test_id("rating-best").check()
@@ -117,6 +120,7 @@ def test_a_full_deal_ends_with_both_reviews_and_the_temperatures_they_make(
     expect(bp.get_by_test_id("room-listing-status")).to_have_text("거래완료")
     link.click()
     expect(bp).to_have_url(re.compile(r"/deals/\d+/review$"))
+    bp.wait_for_load_state("domcontentloaded")
     bp.get_by_test_id("rating-good").check()
     bp.get_by_test_id("item-kind").check()
     bp.get_by_test_id("item-punctual").check()
@@ -135,6 +139,7 @@ def test_a_full_deal_ends_with_both_reviews_and_the_temperatures_they_make(
     bp.goto(f"/listings/{item}")
     bp.get_by_test_id("seller-profile").click()
     expect(bp).to_have_url(re.compile(rf"/users/{seller.id}$"))
+    bp.wait_for_load_state("domcontentloaded")
     expect(bp.get_by_test_id("temperature")).to_have_text("37.0°C")
     expect(bp.get_by_test_id("manner")).to_have_attribute("data-band", "warm")
     expect(bp.get_by_test_id("rehire")).to_contain_text("100%")
@@ -160,6 +165,7 @@ def test_a_full_deal_ends_with_both_reviews_and_the_temperatures_they_make(
     bp.goto("/me/listings")
     bp.get_by_test_id("my-purchases").click()
     expect(bp).to_have_url(re.compile(r"/me/purchases$"))
+    bp.wait_for_load_state("domcontentloaded")
     expect(bp.get_by_test_id("purchase")).to_have_count(1)
     expect(bp.get_by_test_id("purchase")).to_contain_text("원목 의자 두 개")
     expect(bp.get_by_test_id("purchase")).to_contain_text("후기를 보냈어요")

@@ -223,6 +223,7 @@ def test_reporting_a_user_from_the_chat_room_needs_a_reason_text_for_other(
     assert filed[-1]["target"] == "user" and filed[-1]["subject_id"] == seller.id
     room.get_by_test_id("report-back").click()
     expect(room).to_have_url(re.compile(f"/users/{seller.id}$"))
+    room.wait_for_load_state("domcontentloaded")
 
 
 def test_a_prohibited_item_is_stopped_on_the_form_with_its_rule_and_can_be_fixed(
@@ -239,6 +240,7 @@ def test_a_prohibited_item_is_stopped_on_the_form_with_its_rule_and_can_be_fixed
     error = page.locator("[data-error-for='description']")
     expect(error).to_contain_text("거래 금지 품목이에요 (주류).")
     expect(page).to_have_url(re.compile(r"/listings/new$"))
+    page.wait_for_load_state("domcontentloaded")
     with ThreadPoolExecutor(1) as pool:
         sql = "SELECT count(*) FROM listings WHERE seller_id = :id"
         assert pool.submit(query, database, sql, id=seller.id).result() == [(0,)]
@@ -248,4 +250,5 @@ def test_a_prohibited_item_is_stopped_on_the_form_with_its_rule_and_can_be_fixed
     page.get_by_test_id("description-input").fill("위스키 공병이에요. 내용물은 없어요.")
     page.get_by_test_id("submit").click()
     expect(page).to_have_url(re.compile(r"/listings/\d+$"))
+    page.wait_for_load_state("domcontentloaded")
     expect(page.get_by_test_id("title")).to_have_text("발렌타인 빈 병 장식용")
