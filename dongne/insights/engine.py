@@ -282,3 +282,32 @@ def district_options(root: Path) -> list[tuple[str, str]]:
         ]
     finally:
         con.close()
+
+
+@dataclass
+class Proportions:
+    """Share of successes per group, with 95 % Wilson intervals: table rows
+    (code, label, n, successes, p, low, high) and the chart's series parts."""
+
+    rows: list[tuple[Any, ...]]
+    values: list[float | None]
+    low: list[float | None]
+    high: list[float | None]
+    notes: list[str]
+
+
+def proportions(
+    groups: Sequence[tuple[str, str]], counts: dict[str, tuple[int, int]]
+) -> Proportions:
+    """``counts`` maps a group's code to (n, successes); absent groups are empty."""
+    out = Proportions([], [], [], [], [])
+    for code, label in groups:
+        n, hits = counts.get(code, (0, 0))
+        lo, hi = wilson(hits, n)
+        p = hits / n if n else None
+        out.rows.append((code, label, n, hits, p, lo if n else None, hi if n else None))
+        out.values.append(p)
+        out.low.append(lo if n else None)
+        out.high.append(hi if n else None)
+        out.notes.append(f"n={n:,}")
+    return out

@@ -9,7 +9,16 @@ again: 최고예요 or 좋아요)."""
 
 from __future__ import annotations
 
-from dongne.insights.engine import Chart, Filters, Query, Result, Series, Table, pct, wilson
+from dongne.insights.engine import (
+    Chart,
+    Filters,
+    Query,
+    Result,
+    Series,
+    Table,
+    pct,
+    proportions,
+)
 from dongne.kit.i18n import N_
 
 KEY = "loyalty"
@@ -116,20 +125,14 @@ def compute(q: Query, f: Filters) -> Result:
             ends,
         )
     }
-    rows = []
-    values: list[float | None] = []
-    low: list[float | None] = []
-    high: list[float | None] = []
-    notes = []
-    for code, label in GROUPS:
-        n, left = voice.get(code, (0, 0))
-        lo, hi = wilson(left, n)
-        rate = left / n if n else None
-        rows.append((code, label, n, left, rate, lo if n else None, hi if n else None))
-        values.append(rate)
-        low.append(lo if n else None)
-        high.append(hi if n else None)
-        notes.append(f"n={n:,}")
+    shares = proportions(GROUPS, voice)
+    rows, values, low, high, notes = (
+        shares.rows,
+        shares.values,
+        shares.low,
+        shares.high,
+        shares.notes,
+    )
     cohorts = [
         (fw.isoformat(), int(n), int(left), left / n if n else None)
         for fw, n, left in q.rows(COHORTS.format(quiet=QUIET_DAYS), [f.end, f.start, f.end])

@@ -8,7 +8,16 @@ behind it."""
 
 from __future__ import annotations
 
-from dongne.insights.engine import Chart, Filters, Query, Result, Series, Table, pct, wilson
+from dongne.insights.engine import (
+    Chart,
+    Filters,
+    Query,
+    Result,
+    Series,
+    Table,
+    pct,
+    proportions,
+)
 from dongne.kit.i18n import N_
 
 KEY = "response"
@@ -63,20 +72,14 @@ SELECT bucket, count(*), count(*) FILTER (WHERE sold) FROM c GROUP BY 1
 
 def compute(q: Query, f: Filters) -> Result:
     found = {b: (int(n), int(s)) for b, n, s in q.rows(SQL, [f.start, f.end])}
-    rows = []
-    values: list[float | None] = []
-    low: list[float | None] = []
-    high: list[float | None] = []
-    notes = []
-    for code, label in BUCKETS:
-        n, s = found.get(code, (0, 0))
-        lo, hi = wilson(s, n)
-        p = s / n if n else None
-        rows.append((code, label, n, s, p, lo if n else None, hi if n else None))
-        values.append(p)
-        low.append(lo if n else None)
-        high.append(hi if n else None)
-        notes.append(f"n={n:,}")
+    shares = proportions(BUCKETS, found)
+    rows, values, low, high, notes = (
+        shares.rows,
+        shares.values,
+        shares.low,
+        shares.high,
+        shares.notes,
+    )
     total = sum(n for n, _ in found.values())
     return Result(
         key=KEY,
