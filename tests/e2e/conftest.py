@@ -18,7 +18,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from tests.conftest import Server
 
@@ -168,3 +168,18 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
         return path
 
     return take
+
+
+def loaded_width(image: Locator) -> int:
+    """Wait until the <img> has finished loading and return its natural width.
+
+    A photo's ``src`` is set before the bytes arrive; checking ``complete`` at once
+    races the download on a busy machine.
+    """
+    image.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0",
+        arg=image.element_handle(),
+        timeout=10_000,
+    )
+    width: int = image.evaluate("img => img.naturalWidth")
+    return width

@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, expect
 
 from tests.conftest import Server
-from tests.e2e.conftest import NewContext
+from tests.e2e.conftest import NewContext, loaded_width
 from tests.e2e.test_listings import signed_in
 from tests.listings.conftest import Resident, jpeg_with_gps, make_resident, post
 
@@ -260,7 +260,7 @@ def test_a_photo_reaches_the_other_side_without_its_exif(
     expect(photo).to_have_attribute("src", re.compile(r"^/media/"))
     src = photo.get_attribute("src")
     assert src
-    assert photo.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert loaded_width(photo) > 0
     body = seller_page.request.get(src).body()
     assert b"GPS" not in body and b"PhoneMaker" not in body
     with Image.open(io.BytesIO(body)) as image:

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.conftest import Account, Server, signup
-from tests.e2e.conftest import NewContext
+from tests.e2e.conftest import NewContext, loaded_width
 from tests.listings.conftest import PLACES, jpeg_with_gps, make_resident, post
 
 pytestmark = pytest.mark.browser
@@ -108,7 +108,7 @@ def test_post_with_a_photo_then_neighbours_find_it_and_far_people_do_not(
     expect(tiles.nth(0)).to_have_attribute("data-photo-id", jpeg_id or "")
     tile = tiles.nth(0)
     expect(tile).to_contain_text("대표 사진")
-    assert tile.locator("img").evaluate("img => img.complete && img.naturalWidth") == 240
+    assert loaded_width(tile.locator("img")) == 240
 
     page.get_by_test_id("title-input").fill("원목 의자 팝니다")
     page.get_by_test_id("category-select").select_option(label="가구/인테리어")
@@ -129,7 +129,7 @@ def test_post_with_a_photo_then_neighbours_find_it_and_far_people_do_not(
     photos = page.get_by_test_id("photo").locator("img")
     expect(photos).to_have_count(2)
     photo = photos.first  # the JPEG, in the order chosen on the form
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 640
+    assert loaded_width(photo) == 640
     screenshot(page, "listings-detail-seller")
 
     # What the server hands out has no EXIF at all, let alone where it was taken.
