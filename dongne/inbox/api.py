@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from dongne.accounts.models import User
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import Inbox, InboxConversation
 from dongne.inbox.schemas import (
@@ -33,10 +34,11 @@ from dongne.inbox.schemas import (
     StatusIn,
     SupportInquiryIn,
 )
+from dongne.kit.hub import Notice
+from dongne.kit.sse import doorbell_stream
 from dongne.web import Ctx, CtxDep, authenticated_user_id, services
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"])
-HEARTBEAT_SECONDS = 15.0
 
 
 async def _one(
@@ -349,17 +351,13 @@ async def inbox_stream(
     user_id = await authenticated_user_id(request)
     svc = services(request)
     async with svc.db.sessions() as db:
-        from dongne.accounts.models import User
-        from dongne.web import Ctx as _Ctx
-
-        user = await db.get(User, user_id)
-        probe = _Ctx(svc=svc, db=db, user=user)
+        probe = Ctx(svc=svc, db=db, user=await db.get(User, user_id))
         inbox = await service.access_inbox_by_id(probe, inbox_id)
         cursor = last_event_id if last_event_id is not None else after
         if cursor is None:
             cursor = inbox.version
 
-    async def pending() -> list[ServerSentEvent]:
+    async def pending(_notice: Notice | None) -> list[ServerSentEvent]:
         nonlocal cursor
         async with svc.db.sessions() as db:
             box = await db.get(Inbox, inbox_id)
@@ -376,18 +374,10 @@ async def inbox_stream(
             )
         return events
 
-    async with svc.hub.subscribe(service.agents_channel(inbox_id)) as sub:
-        missed = await pending()
-        yield ServerSentEvent(event="ready", data={"after": cursor}, retry=2000)
-        for event in missed:
-            yield event
-        while not await request.is_disconnected():
-            notice = await sub.get(HEARTBEAT_SECONDS)
-            if notice is None:
-                yield ServerSentEvent(comment="keep-alive")
-                continue
-            for event in await pending():
-                yield event
+    async for event in doorbell_stream(
+        request, svc.hub, service.agents_channel(inbox_id), pending, lambda: {"after": cursor}, 2000
+    ):
+        yield event
 
 
 @router.get("/me/inquiries/stream", response_class=EventSourceResponse)
@@ -396,11 +386,11 @@ async def customer_stream(request: Request) -> AsyncIterator[ServerSentEvent]:
     then reads messages after the last sequence it has."""
     user_id = await authenticated_user_id(request)
     svc = services(request)
-    async with svc.hub.subscribe(service.customer_channel(user_id)) as sub:
-        yield ServerSentEvent(event="ready", data={}, retry=2000)
-        while not await request.is_disconnected():
-            notice = await sub.get(HEARTBEAT_SECONDS)
-            if notice is None:
-                yield ServerSentEvent(comment="keep-alive")
-                continue
-            yield ServerSentEvent(event="change", data=notice)
+
+    async def pending(notice: Notice | None) -> list[ServerSentEvent]:
+        return [] if notice is None else [ServerSentEvent(event="change", data=notice)]
+
+    async for event in doorbell_stream(
+        request, svc.hub, service.customer_channel(user_id), pending, dict, 2000
+    ):
+        yield event

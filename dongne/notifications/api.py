@@ -10,6 +10,8 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
+from dongne.kit.hub import Notice
+from dongne.kit.sse import doorbell_stream
 from dongne.notifications.models import Notification
 from dongne.notifications.service import (
     list_notifications,
@@ -20,7 +22,6 @@ from dongne.notifications.service import (
 from dongne.web import CtxDep, authenticated_user_id, services
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
-HEARTBEAT_SECONDS = 15.0
 
 
 class NotificationOut(BaseModel):
@@ -75,7 +76,7 @@ async def stream(
     svc = services(request)
     cursor = last_event_id if last_event_id is not None else after
 
-    async def pending() -> list[ServerSentEvent]:
+    async def pending(_notice: Notice | None) -> list[ServerSentEvent]:
         nonlocal cursor
         async with svc.db.sessions() as db:
             if cursor is None:
@@ -96,15 +97,7 @@ async def stream(
             )
         return events
 
-    async with svc.hub.subscribe(user_channel(user_id)) as sub:
-        missed = await pending()
-        yield ServerSentEvent(event="ready", data={"after": cursor}, retry=3000)
-        for event in missed:
-            yield event
-        while not await request.is_disconnected():
-            notice = await sub.get(HEARTBEAT_SECONDS)
-            if notice is None:
-                yield ServerSentEvent(comment="keep-alive")
-                continue
-            for event in await pending():
-                yield event
+    async for event in doorbell_stream(
+        request, svc.hub, user_channel(user_id), pending, lambda: {"after": cursor}, 3000
+    ):
+        yield event
