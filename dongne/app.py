@@ -19,6 +19,9 @@ from dongne.accounts import api as accounts_api
 from dongne.accounts import pages as accounts_pages
 from dongne.business import api as business_api
 from dongne.business import pages as business_pages
+from dongne.business.reviews import api as business_reviews_api
+from dongne.business.reviews import pages as business_reviews_pages
+from dongne.business.staff import send_invitation_mail
 from dongne.chat import api as chat_api
 from dongne.chat import pages as chat_pages
 from dongne.chat import ws as chat_ws
@@ -35,6 +38,7 @@ from dongne.insights import pages as insights_pages
 from dongne.kit.errors import install_error_handlers
 from dongne.kit.hub import Hub, make_hub
 from dongne.kit.jobs import Jobs
+from dongne.kit.mail import Mailer, make_mailer
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
 from dongne.kit.ratelimit import RateLimits
@@ -73,6 +77,7 @@ class Services:
     media: LocalMediaStorage
     jobs: Jobs
     scheduler: Scheduler
+    mailer: Mailer
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -95,6 +100,13 @@ async def build_services(settings: Settings) -> Services:
     async def reminder(session: AsyncSession, payload: dict[str, Any]) -> None:
         await send_reminder(session, hub, payload)
 
+    mailer = make_mailer(settings.smtp_url, settings.data_dir)
+    if settings.is_production and not settings.smtp_url:
+        log.warning("no DONGNE_SMTP_URL: mail is written to %s/mail/", settings.data_dir)
+
+    async def invitation_mail(session: AsyncSession, payload: dict[str, Any]) -> None:
+        await send_invitation_mail(session, mailer, settings, payload)
+
     return Services(
         settings=settings,
         db=db,
@@ -104,7 +116,10 @@ async def build_services(settings: Settings) -> Services:
         hub=hub,
         media=LocalMediaStorage(settings.media_dir),
         jobs=Jobs(),
-        scheduler=Scheduler(db, {"appointment_reminder": reminder}),
+        scheduler=Scheduler(
+            db, {"appointment_reminder": reminder, "staff_invitation_mail": invitation_mail}
+        ),
+        mailer=mailer,
     )
 
 
@@ -156,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         moderation_api.router,
         reviews_api.router,
         business_api.router,
+        business_reviews_api.router,
         support_api.router,
         inbox_api.router,
         accounts_pages.router,
@@ -164,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_pages.router,
         chat_pages.router,
         business_pages.router,
+        business_reviews_pages.router,
         support_pages.router,
         inbox_pages.router,
         moderation_pages.router,

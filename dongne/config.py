@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # Outgoing mail (staff invitations): without an SMTP URL each message is written
+    # to DATA_DIR/mail/ as an .eml file (see dongne/kit/mail.py).
+    smtp_url: str | None = None
+    mail_from: str = "동네 <no-reply@dongne.localhost>"
 
     # Neighbourhood verification: a fix counts for a neighbourhood when it lies
     # within the neighbourhood's radius plus this tolerance (GPS error and

@@ -12,6 +12,7 @@ from dongne.business.models import (
     BusinessPost,
     PriceItem,
 )
+from dongne.business.reviews.models import BusinessReview
 from dongne.chat.models import Appointment, Block, Conversation, Message, Participant
 from dongne.events import Event
 from dongne.geo.models import Neighbourhood, NeighbourhoodAlias, NeighbourhoodRange
@@ -51,6 +52,7 @@ __all__ = [
     "BusinessMember",
     "BusinessPhoto",
     "BusinessPost",
+    "BusinessReview",
     "Conversation",
     "Deal",
     "Event",

@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
 
 from dongne import migrate
@@ -161,6 +167,54 @@ def start_server(database: DatabaseUnderTest, data_dir: Path, **env_extra: str) 
     raise RuntimeError(f"server did not start: {log.read_text()[-3000:]}")
 
 
+@dataclass
+class Mailbox:
+    """A real SMTP server (aiosmtpd, on a real socket) that keeps what it receives;
+    the test server is started with DONGNE_SMTP_URL pointing at it."""
+
+    port: int = 0
+    messages: list[EmailMessage] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if str(m["To"]).lower() == address.lower()]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 30) -> EmailMessage:
+        """The ``count``-th message to ``address``, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            received = self.to(address)
+            if len(received) >= count:
+                return received[count - 1]
+            time.sleep(0.05)
+        raise AssertionError(f"no mail #{count} to {address} within {timeout} s")
+
+    def link(self, address: str, count: int = 1) -> str:
+        """The first link in the ``count``-th message to ``address``."""
+        body = self.wait_for(address, count).get_content()
+        found = re.search(r"https?://\S+", body)
+        assert found, body
+        return found.group(0)
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
 def stop_server(server: Server) -> None:
     server.process.terminate()
     try:
@@ -171,9 +225,13 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="session")
 def server(
-    database: DatabaseUnderTest, tmp_path_factory: pytest.TempPathFactory
+    database: DatabaseUnderTest, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
 ) -> Iterator[Server]:
-    srv = start_server(database, tmp_path_factory.mktemp("var"))
+    srv = start_server(
+        database,
+        tmp_path_factory.mktemp("var"),
+        DONGNE_SMTP_URL=f"smtp://127.0.0.1:{mailbox.port}",
+    )
     yield srv
     stop_server(srv)
 

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from dongne.business import queries, service
+from dongne.business import queries, service, staff
 from dongne.business.models import BUSINESS_CATEGORIES
 from dongne.business.schemas import (
+    AcceptInvitationIn,
     BusinessCard,
     BusinessIn,
     BusinessOut,
@@ -95,22 +96,24 @@ async def members(business_id: int, ctx: CtxDep) -> list[MemberOut]:
 )
 async def remove_member(business_id: int, user_id: int, ctx: CtxDep) -> Response:
     """The owner removes staff, or staff leave (their own id)."""
-    await service.remove_member(ctx, business_id, user_id)
+    await staff.remove_member(ctx, business_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/businesses/{business_id}/invitations")
 async def invitations(business_id: int, ctx: CtxDep) -> list[InvitationOut]:
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
-    return await queries.pending_invitations(ctx.db, business_id=business.id)
+    return await queries.pending_invitations(ctx.db, business.id)
 
 
 @router.post("/businesses/{business_id}/invitations", status_code=status.HTTP_201_CREATED)
 async def invite(business_id: int, data: InviteIn, ctx: CtxDep) -> InvitationOut:
-    """Owner only: invite staff by email (valid 14 days). The person accepts it
-    while signed in with that email."""
-    invitation = await service.invite_staff(ctx, business_id, data.email)
-    found = await queries.pending_invitations(ctx.db, business_id=invitation.business_id)
+    """Owner only: invite staff by email (valid 14 days). A mail with a link goes
+    out at once; whoever opens it accepts with the account they are signed in
+    with. Inviting a pending address again sends a new link (the old one stops
+    working)."""
+    invitation = await staff.invite_staff(ctx, business_id, data.email)
+    found = await queries.pending_invitations(ctx.db, invitation.business_id)
     return next(i for i in found if i.id == invitation.id)
 
 
@@ -119,21 +122,14 @@ async def invite(business_id: int, data: InviteIn, ctx: CtxDep) -> InvitationOut
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def revoke(business_id: int, invitation_id: int, ctx: CtxDep) -> Response:
-    await service.revoke_invitation(ctx, business_id, invitation_id)
+    await staff.revoke_invitation(ctx, business_id, invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me/business-invitations")
-async def my_invitations(ctx: CtxDep) -> list[InvitationOut]:
-    user = ctx.require_user()
-    if user.email is None:
-        return []
-    return await queries.pending_invitations(ctx.db, email=user.email)
-
-
-@router.post("/me/business-invitations/{invitation_id}/accept")
-async def accept(invitation_id: int, ctx: CtxDep) -> BusinessOut:
-    member = await service.accept_invitation(ctx, invitation_id)
+@router.post("/business-invitations/accept")
+async def accept(data: AcceptInvitationIn, ctx: CtxDep) -> BusinessOut:
+    """Accept a staff invitation with the token from its mail's link."""
+    member = await staff.accept_invitation(ctx, data.token)
     business = await service.get_business_or_raise(ctx.db, member.business_id)
     return await queries.business_out(ctx, business)
 

@@ -83,7 +83,10 @@ class BusinessMember(Base):
 
 
 class BusinessInvitation(Base):
-    """An invitation for whoever holds an account with this email to join as staff."""
+    """An invitation to join as staff, mailed to ``email``. Whoever opens the
+    link in that mail (it carries a token; only its digest is stored) may accept
+    it with their account: e-mail addresses are not verified at sign-up, so
+    holding the address proves nothing, holding the mail does."""
 
     __tablename__ = "business_invitations"
 
@@ -97,6 +100,8 @@ class BusinessInvitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class BusinessHours(Base):

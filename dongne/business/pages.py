@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from dongne.business import queries, service
+from dongne.business import queries, service, staff
 from dongne.business.api import run_news
 from dongne.business.hours import SEOUL
 from dongne.business.models import BUSINESS_CATEGORIES, MAX_PHOTOS, MEMBER_ROLES
@@ -409,9 +409,7 @@ async def staff_page(
         "role": role,
         "members": await queries.members(ctx.db, business.id),
         "invitations": (
-            await queries.pending_invitations(ctx.db, business_id=business.id)
-            if role == "owner"
-            else []
+            await queries.pending_invitations(ctx.db, business.id) if role == "owner" else []
         ),
         "errors": errors,
     }
@@ -419,7 +417,7 @@ async def staff_page(
 
 
 @router.get("/businesses/{business_id}/staff")
-async def staff(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def staff_members(request: Request, ctx: CtxDep, business_id: int) -> Response:
     return await staff_page(request, ctx, business_id, {})
 
 
@@ -428,7 +426,7 @@ async def invite(request: Request, ctx: CtxDep, business_id: int) -> Response:
     form = await request.form()
     try:
         data = InviteIn.model_validate({"email": str(form.get("email", ""))})
-        await service.invite_staff(ctx, business_id, data.email)
+        await staff.invite_staff(ctx, business_id, data.email)
         return _redirect(f"/businesses/{business_id}/staff")
     except ValidationError as exc:
         errors = _errors(exc)
@@ -439,13 +437,13 @@ async def invite(request: Request, ctx: CtxDep, business_id: int) -> Response:
 
 @router.post("/businesses/{business_id}/staff/invitations/{invitation_id}/revoke")
 async def revoke(request: Request, ctx: CtxDep, business_id: int, invitation_id: int) -> Response:
-    await service.revoke_invitation(ctx, business_id, invitation_id)
+    await staff.revoke_invitation(ctx, business_id, invitation_id)
     return _redirect(f"/businesses/{business_id}/staff")
 
 
 @router.post("/businesses/{business_id}/staff/{user_id}/remove")
 async def remove(request: Request, ctx: CtxDep, business_id: int, user_id: int) -> Response:
-    await service.remove_member(ctx, business_id, user_id)
+    await staff.remove_member(ctx, business_id, user_id)
     if ctx.user is not None and user_id == ctx.user.id:
         return _redirect("/me/businesses")
     return _redirect(f"/businesses/{business_id}/staff")
@@ -463,18 +461,30 @@ async def mine(request: Request, ctx: CtxDep) -> Response:
     following = await queries.cards(
         ctx.db, ctx.svc.media, await queries.followed_ids(ctx.db, user.id)
     )
-    invitations = await queries.pending_invitations(ctx.db, email=user.email) if user.email else []
-    context = {
-        "mine": [(c, roles[c.id]) for c in cards],
-        "following": following,
-        "invitations": invitations,
-    }
+    context = {"mine": [(c, roles[c.id]) for c in cards], "following": following}
     return await render_page(request, ctx, "business/mine.html", context)
 
 
-@router.post("/me/business-invitations/{invitation_id}/accept")
-async def accept(request: Request, ctx: CtxDep, invitation_id: int) -> Response:
-    member = await service.accept_invitation(ctx, invitation_id)
+@router.get("/business-invitations")
+async def invitation(request: Request, ctx: CtxDep, token: str = "") -> Response:
+    """Where the invitation mail's link lands: sign in (or up), then accept."""
+    context: dict[str, Any] = {"token": token, "business": None, "error": None}
+    if ctx.user is not None:
+        try:
+            found = await staff.access_invitation_by_token(ctx, token)
+            context["business"] = await service.get_business_or_raise(ctx.db, found.business_id)
+        except DomainError as exc:  # expired (409); unknown tokens are a 404 page
+            context["error"] = next(iter((await _refused(ctx, exc)).values()))
+    else:
+        context["next"] = f"/business-invitations?{urlencode({'token': token})}"
+    status = 200 if context["error"] is None else 409
+    return await render_page(request, ctx, "business/invitation.html", context, status=status)
+
+
+@router.post("/business-invitations/accept")
+async def accept(request: Request, ctx: CtxDep) -> Response:
+    form = await request.form()
+    member = await staff.accept_invitation(ctx, str(form.get("token", "")))
     return _redirect(f"/businesses/{member.business_id}")
 
 

@@ -187,9 +187,7 @@ async def members(db: AsyncSession, business_id: int) -> list[MemberOut]:
     ]
 
 
-async def pending_invitations(
-    db: AsyncSession, *, business_id: int | None = None, email: str | None = None
-) -> list[InvitationOut]:
+async def pending_invitations(db: AsyncSession, business_id: int) -> list[InvitationOut]:
     stmt = (
         select(BusinessInvitation, Business.name)
         .join(Business, Business.id == BusinessInvitation.business_id)
@@ -200,10 +198,7 @@ async def pending_invitations(
         )
         .order_by(BusinessInvitation.created_at.desc(), BusinessInvitation.id.desc())
     )
-    if business_id is not None:
-        stmt = stmt.where(BusinessInvitation.business_id == business_id)
-    if email is not None:
-        stmt = stmt.where(BusinessInvitation.email == email.lower())
+    stmt = stmt.where(BusinessInvitation.business_id == business_id)
     rows = await db.execute(stmt)
     return [
         InvitationOut(
@@ -213,6 +208,7 @@ async def pending_invitations(
             email=inv.email,
             created_at=inv.created_at,
             expires_at=inv.expires_at,
+            mailed_at=inv.mailed_at,
         )
         for inv, name in rows
     ]

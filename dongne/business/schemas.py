@@ -276,6 +276,14 @@ class InvitationOut(BaseModel):
     email: str
     created_at: datetime
     expires_at: datetime
+    mailed_at: datetime | None
+
+
+class AcceptInvitationIn(BaseModel):
+    """The token from the invitation mail's link."""
+
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=200)
 
 
 class PostOut(BaseModel):

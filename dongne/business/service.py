@@ -3,24 +3,18 @@ following (단골) and news posts (소식). Services flush; the request commits.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dongne.accounts.models import User
 from dongne.accounts.service import NotThere
 from dongne.business.models import (
     MAX_PHOTOS,
-    MAX_STAFF,
     OWNER,
-    STAFF,
     Business,
     BusinessFollow,
     BusinessHoliday,
     BusinessHours,
-    BusinessInvitation,
     BusinessMember,
     BusinessPhoto,
     BusinessPost,
@@ -37,7 +31,6 @@ from dongne.photos.service import owned_photos
 from dongne.web import Ctx
 
 MAX_OWNED = 5
-INVITATION_DAYS = 14
 NOT_FOUND = N_("가게를 찾을 수 없어요.")
 
 
@@ -258,117 +251,6 @@ async def set_hours(ctx: Ctx, business_id: int, data: HoursIn) -> Business:
         holidays=len(data.holidays),
     )
     return business
-
-
-# ---- staff ------------------------------------------------------------------------
-
-
-async def invite_staff(ctx: Ctx, business_id: int, email: str) -> BusinessInvitation:
-    """The owner invites someone by email to act for the business as staff. Whoever
-    signs in with that email sees the invitation and may accept it."""
-    business, _role = await access_managed_business_by_id(ctx, business_id)
-    member = await ctx.db.scalar(
-        select(BusinessMember.user_id)
-        .join(User, User.id == BusinessMember.user_id)
-        .where(BusinessMember.business_id == business.id, User.email == email)
-    )
-    if member is not None:
-        raise Conflict(N_("이미 이 가게에서 함께 일하는 사람이에요."), field="email")
-    now = utcnow()
-    pending = await ctx.db.scalar(
-        select(BusinessInvitation).where(
-            BusinessInvitation.business_id == business.id,
-            BusinessInvitation.email == email,
-            BusinessInvitation.accepted_at.is_(None),
-            BusinessInvitation.revoked_at.is_(None),
-            BusinessInvitation.expires_at > now,
-        )
-    )
-    if pending is not None:
-        return pending
-    people = await ctx.db.scalar(
-        select(func.count())
-        .select_from(BusinessMember)
-        .where(BusinessMember.business_id == business.id)
-    )
-    if (people or 0) >= MAX_STAFF:
-        raise Conflict(N_("한 가게에는 50명까지 함께할 수 있어요."), field="email")
-    invitation = BusinessInvitation(
-        business_id=business.id,
-        email=email,
-        invited_by=ctx.require_user().id,
-        created_at=now,
-        expires_at=now + timedelta(days=INVITATION_DAYS),
-    )
-    ctx.db.add(invitation)
-    await ctx.db.flush()
-    ctx.record("staff_invited", business_id=business.id, invitation_id=invitation.id)
-    return invitation
-
-
-async def access_my_invitation_by_id(ctx: Ctx, invitation_id: int) -> BusinessInvitation:
-    """A pending invitation addressed to the caller's email; anyone else gets 404."""
-    user = ctx.require_user()
-    invitation = await ctx.db.get(BusinessInvitation, invitation_id)
-    if (
-        invitation is None
-        or user.email is None
-        or invitation.email != user.email.lower()
-        or invitation.revoked_at is not None
-        or invitation.accepted_at is not None
-    ):
-        raise NotFound(N_("초대를 찾을 수 없어요. 취소되었거나 이미 수락했을 수 있어요."))
-    if invitation.expires_at <= utcnow():
-        raise Conflict(N_("초대가 만료되었어요. 가게 대표에게 다시 초대해 달라고 해 주세요."))
-    return invitation
-
-
-async def accept_invitation(ctx: Ctx, invitation_id: int) -> BusinessMember:
-    user = ctx.require_user()
-    invitation = await access_my_invitation_by_id(ctx, invitation_id)
-    if await member_role(ctx.db, invitation.business_id, user.id) is not None:
-        raise Conflict(N_("이미 이 가게에서 함께 일하고 있어요."))
-    invitation.accepted_at = utcnow()
-    member = BusinessMember(business_id=invitation.business_id, user_id=user.id, role=STAFF)
-    try:
-        async with ctx.db.begin_nested():
-            ctx.db.add(member)
-            await ctx.db.flush()
-    except IntegrityError:  # the same invitation accepted twice at once
-        raise Conflict(N_("이미 이 가게에서 함께 일하고 있어요.")) from None
-    ctx.record("staff_joined", business_id=invitation.business_id, invitation_id=invitation.id)
-    return member
-
-
-async def revoke_invitation(ctx: Ctx, business_id: int, invitation_id: int) -> None:
-    business, _role = await access_managed_business_by_id(ctx, business_id)
-    invitation = await ctx.db.get(BusinessInvitation, invitation_id)
-    if (
-        invitation is None
-        or invitation.business_id != business.id
-        or invitation.accepted_at is not None
-        or invitation.revoked_at is not None
-    ):
-        raise NotFound(N_("초대를 찾을 수 없어요. 취소되었거나 이미 수락했을 수 있어요."))
-    invitation.revoked_at = utcnow()
-    ctx.record("staff_invitation_revoked", business_id=business.id, invitation_id=invitation.id)
-
-
-async def remove_member(ctx: Ctx, business_id: int, user_id: int) -> None:
-    """The owner removes staff; staff may leave. The owner stays."""
-    user = ctx.require_user()
-    leaving = user_id == user.id
-    business, role = await access_managed_business_by_id(ctx, business_id, owner_only=not leaving)
-    target = await ctx.db.get(BusinessMember, (business.id, user_id))
-    if target is None:
-        raise NotFound(N_("이 가게에서 함께 일하는 사람이 아니에요."))
-    if target.role == OWNER:
-        raise Conflict(N_("가게 대표는 나갈 수 없어요."))
-    await ctx.db.delete(target)
-    await ctx.db.flush()
-    ctx.record(
-        "staff_removed", business_id=business.id, member_id=user_id, by_self=leaving, by=role
-    )
 
 
 # ---- 단골 ---------------------------------------------------------------------------

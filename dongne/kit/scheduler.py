@@ -62,6 +62,12 @@ class Scheduler:
         self.handlers = handlers
         self.every = every
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Run a pass now (after a commit that scheduled a job due at once) instead
+        of at the next poll; other workers still find it at theirs."""
+        self._wake.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="scheduler")
@@ -80,7 +86,9 @@ class Scheduler:
                 raise
             except Exception:
                 log.exception("scheduler pass failed")
-            await asyncio.sleep(self.every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.every)
+            self._wake.clear()
 
     async def run_due(self, now: datetime | None = None) -> int:
         """Run every due job once; returns how many ran."""

@@ -7,11 +7,12 @@ import io
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from PIL import Image
 
-from tests.conftest import Account, DatabaseUnderTest, query, signup, unique
+from tests.conftest import Account, DatabaseUnderTest, Mailbox, query, signup, unique
 from tests.listings.conftest import PLACES, Resident
 
 Make = Callable[..., Resident]
@@ -312,7 +313,7 @@ def test_news_reaches_neighbours_in_range_and_followers_are_counted(
 
 
 def test_staff_are_invited_by_email_and_act_for_the_shop(
-    client: httpx.Client, resident: Make, database: DatabaseUnderTest
+    client: httpx.Client, resident: Make, database: DatabaseUnderTest, mailbox: Mailbox
 ) -> None:
     owner = resident()
     shop = verified_shop(client, owner)
@@ -330,15 +331,26 @@ def test_staff_are_invited_by_email_and_act_for_the_shop(
     )
     assert client.post(inv_url, json={"email": other.email}, headers=staff.auth).status_code == 403
 
-    # Only the addressee sees it and can accept it.
-    assert client.get("/api/v1/me/business-invitations", headers=other.auth).json() == []
-    accept = f"/api/v1/me/business-invitations/{invitation['id']}/accept"
-    assert client.post(accept, headers=other.auth).status_code == 404
-    mine = client.get("/api/v1/me/business-invitations", headers=staff.auth).json()
-    assert [i["business_name"] for i in mine] == [shop["name"]]
-    r = client.post(accept, headers=staff.auth)
+    # Each invitation sends a mail with a link; sending again makes the first link
+    # useless. Signing up with the address proves nothing: holding the mail does.
+    first, second = mailbox.wait_for(staff.email, 1), mailbox.wait_for(staff.email, 2)
+    assert shop["name"] in str(second["Subject"])
+    assert first.get_content() != second.get_content()
+    accept = "/api/v1/business-invitations/accept"
+    old, token = (
+        invitation_token(mailbox, staff.email, 1),
+        invitation_token(mailbox, staff.email, 2),
+    )
+    r = client.post(accept, json={"token": old}, headers=staff.auth)
+    assert r.status_code == 404 and "새로운 초대 메일" in r.json()["detail"]
+    for bad in ({"token": ""}, {}, {"token": "x" * 201}, {"token": token, "extra": 1}):
+        assert client.post(accept, json=bad, headers=staff.auth).status_code == 422
+    assert client.post(accept, json={"token": token}).status_code == 401
+    listed = client.get(inv_url, headers=owner.auth).json()
+    assert [(i["email"], i["mailed_at"] is not None) for i in listed] == [(staff.email, True)]
+    r = client.post(accept, json={"token": token}, headers=staff.auth)
     assert r.status_code == 200 and r.json()["my_role"] == "staff"
-    assert client.post(accept, headers=staff.auth).status_code == 404  # used
+    assert client.post(accept, json={"token": token}, headers=other.auth).status_code == 404
     people = client.get(f"/api/v1/businesses/{shop['id']}/members", headers=staff.auth).json()
     assert [(p["nickname"], p["role"]) for p in people] == [
         (owner.nickname, "owner"),
@@ -374,6 +386,7 @@ def test_staff_are_invited_by_email_and_act_for_the_shop(
         == 403
     )
     assert events(database, "staff_invited", shop["id"])
+    assert len(events(database, "staff_invitation_mailed", shop["id"])) == 2
     assert events(database, "staff_joined", shop["id"])
     assert events(database, "staff_removed", shop["id"])[0]["member_id"] == staff.id
     # Invitations leave no address in the event log.
@@ -382,13 +395,13 @@ def test_staff_are_invited_by_email_and_act_for_the_shop(
     # An owner's revoked invitation can no longer be accepted.
     third = signup(client)
     inv = client.post(inv_url, json={"email": third.email}, headers=owner.auth).json()
+    token = invitation_token(mailbox, third.email)
     assert client.delete(f"{inv_url}/{inv['id']}", headers=owner.auth).status_code == 204
-    assert (
-        client.post(
-            f"/api/v1/me/business-invitations/{inv['id']}/accept", headers=third.auth
-        ).status_code
-        == 404
-    )
+    assert client.post(accept, json={"token": token}, headers=third.auth).status_code == 404
+
+
+def invitation_token(mailbox: Mailbox, address: str, count: int = 1) -> str:
+    return parse_qs(urlsplit(mailbox.link(address, count)).query)["token"][0]
 
 
 def test_unknown_ids_and_bad_cursors_are_clear_4xx(client: httpx.Client, resident: Make) -> None:

@@ -16,7 +16,8 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.conftest import Account, DatabaseUnderTest, Server, signup, unique
+from tests.business.test_business_api import verified_shop
+from tests.conftest import Account, DatabaseUnderTest, Mailbox, Server, signup, unique
 from tests.e2e.conftest import NewContext
 from tests.listings.conftest import PLACES, make_resident
 
@@ -154,3 +155,49 @@ def test_help_centre_operators_write_and_people_find_by_korean_search(
     expect(reader.get_by_test_id("help-article-content")).to_contain_text("GPS")
     reader.goto(f"/help?q=환불 {tag}")
     expect(reader.get_by_test_id("help-empty")).to_be_visible()
+
+
+def test_staff_join_with_the_link_from_the_invitation_mail(
+    new_context: NewContext,
+    server: Server,
+    client: httpx.Client,
+    mailbox: Mailbox,
+    screenshot: Callable[..., Path],
+) -> None:
+    owner = make_resident(client, "역삼동")
+    shop = verified_shop(client, owner)
+    staff = signup(client)
+
+    # The owner invites by e-mail on the staff page; the invitation waits for its mail.
+    owner_page = signed_in(new_context, server, owner).new_page()
+    owner_page.goto(f"/businesses/{shop['id']}/staff")
+    owner_page.get_by_test_id("invite-email").fill(staff.email)
+    owner_page.get_by_test_id("invite-submit").click()
+    expect(owner_page.get_by_test_id("invitation")).to_contain_text(staff.email)
+    link = mailbox.link(staff.email)
+    assert link.startswith(f"{server.url}/business-invitations?token=")
+
+    # The mail's link, opened signed out, asks to log in and comes back to the invitation.
+    page = new_context().new_page()
+    page.goto(link)
+    page.get_by_test_id("invitation-login").click()
+    form = page.get_by_test_id("login-form")
+    form.get_by_label("이메일").fill(staff.email)
+    form.get_by_label("비밀번호").fill(staff.password)
+    form.get_by_role("button", name="로그인").click()
+    expect(page.get_by_test_id("invitation")).to_contain_text(str(shop["name"]))
+    page.wait_for_load_state("domcontentloaded")
+    screenshot(page, "business-invitation")
+    page.get_by_test_id("accept-invitation").click()
+    expect(page).to_have_url(PROFILE_URL)
+    page.wait_for_load_state("domcontentloaded")
+
+    owner_page.reload()
+    members = owner_page.get_by_test_id("member")
+    expect(members).to_have_count(2)
+    expect(members.nth(1)).to_contain_text(staff.nickname)
+    expect(owner_page.get_by_test_id("invitation")).to_have_count(0)
+
+    # The same link, used, is refused in Korean.
+    page.goto(link)
+    expect(page.get_by_text("초대를 찾을 수 없어요", exact=False)).to_be_visible()

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.business.test_business_api import verified_shop
-from tests.conftest import Server, signup
+from tests.conftest import Mailbox, Server, signup
 from tests.e2e.conftest import NewContext
 from tests.e2e.test_business import signed_in
 from tests.inbox.conftest import add_staff, closed_now_hours
@@ -28,7 +28,11 @@ NOTE = "단골 손님: 서비스 쿠키 챙기기"
 
 
 def test_an_inquiry_outside_hours_is_answered_noted_resolved_and_rated(
-    new_context: NewContext, server: Server, client: httpx.Client, screenshot: Callable[..., Path]
+    new_context: NewContext,
+    server: Server,
+    client: httpx.Client,
+    mailbox: Mailbox,
+    screenshot: Callable[..., Path],
 ) -> None:
     owner = make_resident(client, "역삼동")
     shop = verified_shop(client, owner)
@@ -39,7 +43,7 @@ def test_an_inquiry_outside_hours_is_answered_noted_resolved_and_rated(
         ).status_code
         == 200
     )
-    staff = add_staff(client, int(str(bid)), owner)
+    staff = add_staff(client, mailbox, int(str(bid)), owner)
     inbox_id = client.get(f"/api/v1/businesses/{bid}/inbox", headers=owner.auth).json()["id"]
     r = client.post(
         f"/api/v1/inboxes/{inbox_id}/saved-replies",

@@ -7,13 +7,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from tests.business.test_business_api import verified_shop
-from tests.conftest import Account, DatabaseUnderTest, query, signup
+from tests.conftest import Account, DatabaseUnderTest, Mailbox, query, signup
 from tests.listings.conftest import resident
 
 __all__ = ["resident"]
@@ -39,19 +40,25 @@ def always_open_hours() -> dict[str, object]:
     return {"ranges": [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(7)]}
 
 
-def add_staff(client: httpx.Client, shop_id: int, owner: Account) -> Account:
+def add_staff(client: httpx.Client, mailbox: Mailbox, shop_id: int, owner: Account) -> Account:
+    """Someone invited by the owner who accepts with the link from the mail."""
     staff = signup(client)
     r = client.post(
         f"/api/v1/businesses/{shop_id}/invitations", json={"email": staff.email}, headers=owner.auth
     )
     assert r.status_code == 201, r.text
-    accept = f"/api/v1/me/business-invitations/{r.json()['id']}/accept"
-    assert client.post(accept, headers=staff.auth).status_code == 200
+    token = parse_qs(urlsplit(mailbox.link(staff.email)).query)["token"][0]
+    r = client.post(
+        "/api/v1/business-invitations/accept", json={"token": token}, headers=staff.auth
+    )
+    assert r.status_code == 200, r.text
     return staff
 
 
 @pytest.fixture
-def shop(client: httpx.Client, resident: Callable[..., Account]) -> Callable[..., Shop]:
+def shop(
+    client: httpx.Client, resident: Callable[..., Account], mailbox: Mailbox
+) -> Callable[..., Shop]:
     def make(staff: int = 0, hours: dict[str, object] | None = None, **settings: object) -> Shop:
         owner = resident()
         b = verified_shop(client, owner)
@@ -59,7 +66,7 @@ def shop(client: httpx.Client, resident: Callable[..., Account]) -> Callable[...
         if hours is not None:
             r = client.put(f"/api/v1/businesses/{bid}/hours", json=hours, headers=owner.auth)
             assert r.status_code == 200, r.text
-        people = [add_staff(client, bid, owner) for _ in range(staff)]
+        people = [add_staff(client, mailbox, bid, owner) for _ in range(staff)]
         r = client.get(f"/api/v1/businesses/{bid}/inbox", headers=owner.auth)
         assert r.status_code == 200, r.text
         inbox_id = int(r.json()["id"])
