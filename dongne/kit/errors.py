@@ -115,11 +115,18 @@ _VALIDATION_MESSAGES: dict[str, str] = {
 }
 
 
-def validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
-    """Translate pydantic errors into [{field, message}] in the current language."""
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def validation_errors(errors: Sequence[Any], located: bool = False) -> list[dict[str, str]]:
+    """Translate pydantic errors into [{field, message}] in the current language.
+    ``located``: FastAPI's errors, whose path starts with where the value was
+    found (body, query, …); that is not part of the field's name."""
     out: list[dict[str, str]] = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if located and loc and loc[0] in _LOCATIONS:
+            loc = loc[1:]
         kind = err.get("type", "")
         ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, str | int | float)}
         msgid = _VALIDATION_MESSAGES.get(kind)
@@ -190,7 +197,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def request_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        errors = validation_errors(exc.errors())
+        errors = validation_errors(exc.errors(), located=True)
         detail = gettext(N_("입력값을 확인해 주세요."))
         if wants_json(request):
             return problem(422, "invalid_input", detail, errors=errors)
