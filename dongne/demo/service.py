@@ -6,7 +6,9 @@ from __future__ import annotations
 from rich.console import Console
 
 from dongne.config import Settings
-from dongne.demo.simulation import DEMO_PASSWORD, simulate
+from dongne.db import utcnow
+from dongne.demo.shops import open_shops
+from dongne.demo.simulation import DEMO_PASSWORD, korean_midnight, simulate
 
 __all__ = ["DEMO_PASSWORD", "run_demo"]
 
@@ -18,16 +20,22 @@ async def run_demo(
 
     svc = await build_services(settings)
     try:
+        end = korean_midnight(utcnow())
         try:
-            stats = await simulate(svc, users=users, days=days, seed=seed, console=console)
+            stats = await simulate(svc, users=users, days=days, seed=seed, console=console, end=end)
         except RuntimeError as exc:
             console.print(f"[red]{exc}[/red]")
             return
+        shops = await open_shops(svc, seed, end)
         await svc.jobs.drain()  # keyword alerts of the listings just posted
         console.print(
             f"demo: {stats.residents} residents over {days} days: {stats.listings} listings, "
             f"{stats.conversations} conversations, {stats.deals} deals, {stats.reviews} reviews, "
             f"{stats.reports} reports, {stats.searches} searches; {stats.left} stopped coming"
+        )
+        console.print(
+            f"shops: {shops.shops} business profiles, {shops.posts} news posts, "
+            f"{shops.follows} 단골, {shops.reviews} reviews"
         )
         if stats.skipped:
             console.print(

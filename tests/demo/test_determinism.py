@@ -16,6 +16,7 @@ from rich.console import Console
 
 from dongne import migrate
 from dongne.config import Settings
+from dongne.demo.shops import open_shops
 from dongne.demo.simulation import simulate
 from tests.conftest import ROOT, DatabaseUnderTest, query
 
@@ -40,6 +41,7 @@ def town(factory: object, data_dir: Path, seed: int) -> DatabaseUnderTest:
         svc = await build_services(settings)
         try:
             await simulate(svc, users=8, days=4, seed=seed, console=Console(quiet=True), end=END)
+            await open_shops(svc, seed, END)
             await svc.jobs.drain()
         finally:
             await svc.close()
@@ -71,6 +73,10 @@ def test_the_same_seed_gives_the_same_town(
     # the simulated clock put every event inside the simulated days, not at "now"
     times = sorted(str(row[3]) for row in seed5)
     assert times[0] >= "2026-11-16" and times[-1] < "2026-11-20 12:00:01"
+    # shops opened in the last evening, through the same services as people
+    names = {str(row[1]) for row in seed5}
+    assert {"business_created", "business_verified", "business_post_created"} <= names
+    assert {"business_followed", "business_review_written"} & names
 
 
 def test_another_seed_gives_another_town(
