@@ -261,7 +261,7 @@ async def messages_after(
 
 
 def _when(iso: str | None) -> str:
-    from dongne.inbox.service import local_clock
+    from dongne.inbox.service.access import local_clock
 
     if not iso:
         return ""
