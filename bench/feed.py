@@ -505,10 +505,10 @@ LISTING_COLUMNS = (
     "updated_at", "bumped_at", "sort_at", "deleted_at", "like_count", "chat_count",
     "view_count", "cover_key",
 )  # fmt: skip
-TERM_COLUMNS = ("term", "neighbourhood_id", "listing_id", "weight")
+TERM_COLUMNS = ("term", "neighbourhood_id", "listing_id", "weight", "sort_at", "is_listed")
 USER_COLUMNS = ("id", "email", "nickname", "password_hash", "role", "locale", "created_at")
 ListingRow = tuple[object, ...]
-TermRow = tuple[str, str, int, int]
+TermRow = tuple[str, str, int, int, object, bool]
 
 
 @dataclass
@@ -584,9 +584,13 @@ def generate(
                 None,
             )
         )
-        # Exactly what listings.service._index stores.
+        # Exactly what listings.service._index stores, with the listing's sort_at (as SQLite
+        # stores it) and is_listed copied into each posting.
         terms = document_terms(title, description, extra=(CATEGORIES[slug],))
-        batch.terms.extend((term, nid, index, weight) for term, weight in terms.items())
+        sort_at, listed = sqlite_time(bumped or created), not hidden
+        batch.terms.extend(
+            (term, nid, index, weight, sort_at, listed) for term, weight in terms.items()
+        )
         stats.listings += 1
         stats.terms += len(terms)
         stats.titles_with_chair += "의자" in title
@@ -653,7 +657,7 @@ def load_sqlite(
         )
         conn.execute(
             "CREATE TABLE bench_terms_unsorted (term TEXT, neighbourhood_id TEXT, "
-            "listing_id INTEGER, weight INTEGER)"
+            "listing_id INTEGER, weight INTEGER, sort_at TEXT, is_listed INTEGER)"
         )
         insert_listing = _insert_sql("listings", LISTING_COLUMNS)
         insert_term = _insert_sql("bench_terms_unsorted", TERM_COLUMNS)
@@ -1284,7 +1288,7 @@ def progress(label: str, batches: Iterator[Batch], every: int = 100_000) -> Iter
 
 # -- the datasets, built once and cached ---------------------------------------------------
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: listing_terms carry sort_at and is_listed (migration 0012)
 """Bump when generate(), the catalogue or a loader changes the rows: cached datasets are keyed
 by it, by the arguments that shape the rows and by the source of listings/text.py (whose
 document_terms makes the term rows)."""
@@ -1468,8 +1472,8 @@ def print_report(report: EngineReport) -> None:
         )
     say(
         "  (ratio = the baseline's p50 / ours; the feed's baseline is the fastest naive variant; "
-        "ours include range_targets\n   and a session per call, the baselines get the range or "
-        "centre precomputed)"
+        "ours include range_targets\n   (cached in process after its first call, as in the "
+        "server) and a session per call, the baselines get the range or centre precomputed)"
     )
     if report.http:
         say("")

@@ -84,12 +84,23 @@ def simulated_clock(now: Callable[[], datetime]) -> Iterator[None]:
         _clock.reset(token)
 
 
+SQLITE_MMAP_BYTES = 1 << 30
+SQLITE_CACHE_KIB = 32 * 1024
+
+
 def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Reads of the database file through a memory map (up to 1 GiB: the OS page cache is
+    # shared by every connection, nothing is copied into SQLite's own cache), and a 32 MiB
+    # page cache per connection (default 2 MiB) for what lies beyond it and for the WAL.
+    # Safe in WAL mode: only the database file is mapped, and readers see the WAL's pages
+    # through ordinary reads. Search over a million listings: 10.6 -> 7.0 ms (README).
+    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cur.close()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
@@ -123,7 +124,13 @@ class ListingView(Base):
 class ListingTerm(Base):
     """Our own inverted index (see listings/text.py): the same on SQLite and
     PostgreSQL. Clustered by (term, neighbourhood) so a search reads only the
-    postings of the viewer's neighbourhoods."""
+    postings of the viewer's neighbourhoods.
+
+    Each posting carries copies of its listing's ``sort_at`` and ``is_listed``, kept in
+    step by the service (:func:`dongne.listings.service.sync_terms`), so a search filters
+    and orders by recency without reading a ``listings`` row per posting: on SQLite the
+    table is its primary key (WITHOUT ROWID), on PostgreSQL the key INCLUDEs them, so both
+    answer from the key alone."""
 
     __tablename__ = "listing_terms"
 
@@ -137,8 +144,19 @@ class ListingTerm(Base):
         ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     weight: Mapped[int] = mapped_column(SmallInteger, default=1)
+    # Copies of the listing's columns (see above).
+    sort_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    is_listed: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "term",
+            "neighbourhood_id",
+            "listing_id",
+            postgresql_include=["weight", "sort_at", "is_listed"],
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class SearchHistory(Base):

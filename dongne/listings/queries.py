@@ -6,7 +6,9 @@ its newest listings through ``ix_listings_feed`` (neighbourhood, listed,
 sort_at, id) with a keyset bound, and the branches are merged: at most
 ``neighbourhoods × page`` index entries are read, however many listings exist.
 PostgreSQL does it as one LATERAL index range per element of an array of
-neighbourhood ids; SQLite (no LATERAL) as a UNION ALL branch per neighbourhood.
+neighbourhood ids; SQLite (no LATERAL) as a UNION ALL branch per neighbourhood,
+ordered as a whole, which it merges lazily (about ``neighbourhoods + page`` entries).
+The viewer's neighbourhood set is cached in process (:func:`range_targets`).
 
 Statements are built once per shape (engine, number of branches, filters, first or
 later page) and cached; a request only binds values, so its Python cost does not
@@ -17,10 +19,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     Boolean,
@@ -36,8 +40,9 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import TextualSelect
 
 from dongne.db import BigId, UTCDateTime
@@ -61,16 +66,54 @@ class FeedFilter:
     exclude_sellers: tuple[int, ...] = ()
 
 
+class _RangeCache:
+    """The neighbourhood ids of a range, per (origin, level), kept in process: neighbourhood
+    geometry (and so ``neighbourhood_ranges``) never changes while the application runs
+    (``dongne geo load`` is run before it starts). Least recently used entries go first;
+    one cache per engine, so databases never mix. Saves a query on every feed and search."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, int], tuple[str, ...]] = OrderedDict()
+
+    def get(self, key: tuple[str, int]) -> tuple[str, ...] | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, int], targets: tuple[str, ...]) -> None:
+        self.entries[key] = targets
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+RANGE_CACHE_SIZE = 4096  # ranges of ~70 ids on average: a few megabytes
+_range_caches: WeakKeyDictionary[Engine, _RangeCache] = WeakKeyDictionary()
+
+
 async def range_targets(db: AsyncSession, origin_id: str, level: int) -> list[str]:
-    return list(
-        (
-            await db.scalars(
-                select(NeighbourhoodRange.target_id).where(
-                    NeighbourhoodRange.origin_id == origin_id, NeighbourhoodRange.level <= level
+    """The ids of the neighbourhoods inside ``origin_id``'s range at ``level`` (cached)."""
+    engine = db.get_bind()
+    assert isinstance(engine, Engine)
+    cache = _range_caches.get(engine)
+    if cache is None:
+        cache = _range_caches[engine] = _RangeCache(RANGE_CACHE_SIZE)
+    targets = cache.get((origin_id, level))
+    if targets is None:
+        targets = tuple(
+            (
+                await db.scalars(
+                    select(NeighbourhoodRange.target_id).where(
+                        NeighbourhoodRange.origin_id == origin_id,
+                        NeighbourhoodRange.level <= level,
+                    )
                 )
-            )
-        ).all()
-    )
+            ).all()
+        )
+        if targets:  # an unknown origin (or geo data not loaded yet) is not remembered
+            cache.put((origin_id, level), targets)
+    return list(targets)
 
 
 def encode_cursor(*parts: object) -> str:
@@ -135,7 +178,7 @@ def _feed_conditions(shape: _FeedShape) -> str:
 @lru_cache(maxsize=256)
 def _feed_text(shape: _FeedShape) -> TextualSelect:
     """PostgreSQL: one LATERAL index range per element of the neighbourhood array. SQLite (no
-    LATERAL): one UNION ALL branch per neighbourhood, which it merges."""
+    LATERAL): one UNION ALL branch per neighbourhood, which it merges in index order."""
     # Only constants and bind parameter names go into the text: every value is bound.
     where = _feed_conditions(shape)
     params: list[BindParameter[Any]] = [
@@ -156,12 +199,16 @@ def _feed_text(shape: _FeedShape) -> TextualSelect:
         )
     else:
         params += [bindparam(f"n{i}", type_=String()) for i in range(shape.branches)]
-        branches = " UNION ALL ".join(
-            f"SELECT id, sort_at FROM (SELECT id, sort_at FROM listings "  # noqa: S608
-            f"WHERE neighbourhood_id = :n{i}{where} {_FEED_ORDER})"
+        # A compound SELECT ordered as a whole: SQLite merges the branches (MERGE (UNION
+        # ALL)), each a lazy walk down its covering index range, and stops at the limit, so
+        # about page + neighbourhoods entries are read instead of page × neighbourhoods
+        # (and nothing is sorted). An inner ORDER BY … LIMIT per branch would read each
+        # branch's whole page first.
+        sql = " UNION ALL ".join(
+            f"SELECT id, sort_at FROM listings WHERE neighbourhood_id = :n{i}{where}"  # noqa: S608
             for i in range(shape.branches)
         )
-        sql = f"SELECT id, sort_at FROM ({branches}) {_FEED_ORDER}"  # noqa: S608
+        sql += f" {_FEED_ORDER}"
     # By name, not position: an EXPLAIN of the statement keeps its own columns.
     return text(sql).bindparams(*params).columns(id=BigId, sort_at=UTCDateTime())
 
@@ -234,6 +281,7 @@ async def feed_ids(
 class _SearchShape:
     terms: bool
     prefix: bool
+    single: bool  # exactly one term and no prefix: one posting per listing, no grouping
     category: bool
     free_only: bool
     hide_sold: bool
@@ -244,38 +292,41 @@ class _SearchShape:
 @lru_cache(maxsize=256)
 def _search_select(shape: _SearchShape) -> Select[int, int, datetime]:
     """Listings in range holding every query term: (id, score, sort_at) by relevance, then
-    recency. The postings are read through the (term, neighbourhood, listing) primary key,
-    only for the viewer's neighbourhoods. Built once per shape; lists are expanding
+    recency. Everything comes from the postings, read through the (term, neighbourhood,
+    listing) primary key for the viewer's neighbourhoods only: each posting carries its
+    listing's ``sort_at`` and ``is_listed``, so no ``listings`` row is read per posting.
+    Only the optional filters (category, free, hiding sold, blocked sellers) join
+    ``listings``, for the matched listings. Built once per shape; lists are expanding
     parameters, so a request binds values only."""
     targets: BindParameter[str] = bindparam("targets", expanding=True)
-    score = func.sum(ListingTerm.weight).label("score")
-    matched = select(ListingTerm.listing_id.label("listing_id"), score).where(
-        ListingTerm.neighbourhood_id.in_(targets)
+    term = ListingTerm
+    # With exactly one term and no prefix, a listing has one posting (the key holds its one
+    # neighbourhood): the posting is the match and its weight the score, so nothing is
+    # grouped and the database keeps only the best page while reading (a top-N sort).
+    score: ColumnElement[int] = term.weight.expression if shape.single else func.sum(term.weight)
+    matched = select(term.listing_id.label("id"), score.label("score"), term.sort_at).where(
+        term.neighbourhood_id.in_(targets), term.is_listed.is_(True)
     )
     if shape.terms:
-        matched = matched.where(ListingTerm.term.in_(bindparam("terms", expanding=True)))
+        matched = matched.where(term.term.in_(bindparam("terms", expanding=True)))
     if shape.prefix:
         # The plan's own bound: for Hangul it also covers the syllables the last one
         # may still become (원모 … 원묘 while typing 원목).
         lower, upper = bindparam("prefix", type_=String()), bindparam("upper", type_=String())
-        prefixed = select(ListingTerm.listing_id).where(
-            ListingTerm.neighbourhood_id.in_(targets),
-            ListingTerm.term >= lower,
-            ListingTerm.term < upper,
+        prefixed = select(term.listing_id).where(
+            term.neighbourhood_id.in_(targets), term.term >= lower, term.term < upper
         )
-        matched = matched.where(ListingTerm.listing_id.in_(prefixed))
+        matched = matched.where(term.listing_id.in_(prefixed))
         if not shape.terms:
-            matched = matched.where(ListingTerm.term >= lower, ListingTerm.term < upper)
-    matched_sub = (
-        matched.group_by(ListingTerm.listing_id)
-        .having(func.count() >= bindparam("term_count", type_=Integer()))
-        .subquery()
-    )
-    stmt = (
-        select(Listing.id, matched_sub.c.score, Listing.sort_at)
-        .join(matched_sub, matched_sub.c.listing_id == Listing.id)
-        .where(Listing.is_listed.is_(True))
-    )
+            matched = matched.where(term.term >= lower, term.term < upper)
+    if not shape.single:
+        matched = matched.group_by(term.listing_id, term.sort_at).having(
+            func.count() >= bindparam("term_count", type_=Integer())
+        )
+    found = matched.subquery()
+    stmt = select(found.c.id, found.c.score, found.c.sort_at)
+    if shape.category or shape.free_only or shape.hide_sold or shape.exclude_sellers:
+        stmt = stmt.join(Listing, Listing.id == found.c.id)
     if shape.category:
         stmt = stmt.where(Listing.category == bindparam("category", type_=String()))
     if shape.free_only:
@@ -288,16 +339,16 @@ def _search_select(shape: _SearchShape) -> Select[int, int, datetime]:
         s = bindparam("after_score", type_=Integer())
         stmt = stmt.where(
             or_(
-                matched_sub.c.score < s,
+                found.c.score < s,
                 and_(
-                    matched_sub.c.score == s,
-                    tuple_(Listing.sort_at, Listing.id) < tuple_(*_AFTER_PARAMS),
+                    found.c.score == s,
+                    tuple_(found.c.sort_at, found.c.id) < tuple_(*_AFTER_PARAMS),
                 ),
             )
         )
-    return stmt.order_by(
-        matched_sub.c.score.desc(), Listing.sort_at.desc(), Listing.id.desc()
-    ).limit(bindparam("limit", type_=Integer()))
+    return stmt.order_by(found.c.score.desc(), found.c.sort_at.desc(), found.c.id.desc()).limit(
+        bindparam("limit", type_=Integer())
+    )
 
 
 def search_query(
@@ -311,6 +362,7 @@ def search_query(
     shape = _SearchShape(
         terms=bool(plan.terms),
         prefix=plan.prefix is not None,
+        single=len(plan.terms) == 1 and plan.prefix is None,
         category=bool(filters.category),
         free_only=filters.free_only,
         hide_sold=filters.hide_sold,

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import UserNeighbourhood
@@ -166,11 +168,39 @@ async def _index(db: AsyncSession, listing: Listing) -> dict[str, int]:
                     "neighbourhood_id": listing.neighbourhood_id,
                     "listing_id": listing.id,
                     "weight": weight,
+                    "sort_at": listing.sort_at,
+                    "is_listed": listing.is_listed,
                 }
                 for term, weight in terms.items()
             ],
         )
     return terms
+
+
+async def sync_terms(db: AsyncSession, listing: Listing) -> None:
+    """Copy the listing's ``sort_at`` and ``is_listed`` into its search terms: every change
+    to either (bump, hide, unhide, delete, an operator's takedown) calls this."""
+    await db.execute(
+        update(ListingTerm)
+        .where(ListingTerm.listing_id == listing.id)
+        .values(sort_at=listing.sort_at, is_listed=listing.is_listed)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def sync_seller_terms(db: AsyncSession, seller_id: int) -> None:
+    """:func:`sync_terms` for every listing of a seller, from the rows as stored (after a
+    bulk UPDATE of ``listings``, such as a ban's)."""
+    own = Listing.id == ListingTerm.listing_id
+    await db.execute(
+        update(ListingTerm)
+        .where(ListingTerm.listing_id.in_(select(Listing.id).where(Listing.seller_id == seller_id)))
+        .values(
+            sort_at=select(Listing.sort_at).where(own).scalar_subquery(),
+            is_listed=select(Listing.is_listed).where(own).scalar_subquery(),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
@@ -267,6 +297,7 @@ async def set_hidden(ctx: Ctx, listing_id: int, hidden: bool) -> Listing:
     if listing.is_hidden != hidden:
         listing.is_hidden = hidden
         listing.is_listed = not hidden
+        await sync_terms(ctx.db, listing)
         ctx.record("listing_hidden" if hidden else "listing_unhidden", listing_id=listing.id)
     return listing
 
@@ -276,6 +307,7 @@ async def delete_listing(ctx: Ctx, listing_id: int) -> None:
     listing = await access_own_listing_by_id(ctx, listing_id)
     listing.deleted_at = utcnow()
     listing.is_listed = False
+    await sync_terms(ctx.db, listing)
     ctx.record("listing_deleted", listing_id=listing.id)
 
 
@@ -296,32 +328,39 @@ async def bump_listing(ctx: Ctx, listing_id: int) -> Listing:
             hours=hours,
         )
     listing.bumped_at = listing.sort_at = utcnow()
+    await sync_terms(ctx.db, listing)
     ctx.record("listing_bumped", listing_id=listing.id)
     return listing
 
 
 async def set_like(ctx: Ctx, listing: Listing, liked: bool) -> bool:
+    """Like or unlike; idempotent, also when the same request arrives twice at once: the
+    row is inserted with ON CONFLICT DO NOTHING (a concurrent duplicate waits for the first
+    and then does nothing) and deleted by a statement, and the count and the event follow
+    only the statement that changed a row."""
     user = ctx.require_user()
     if listing.seller_id == user.id:
         raise PermissionDenied(N_("내 글에는 관심을 누를 수 없어요."))
-    exists = await ctx.db.get(ListingLike, (user.id, listing.id))
-    if liked and exists is None:
-        ctx.db.add(ListingLike(user_id=user.id, listing_id=listing.id))
+    if liked:
+        insert_like = pg_insert if ctx.db.get_bind().dialect.name == "postgresql" else sqlite_insert
+        changed = await ctx.db.execute(
+            insert_like(ListingLike)
+            .values(user_id=user.id, listing_id=listing.id, created_at=utcnow())
+            .on_conflict_do_nothing()
+        )
+    else:
+        changed = await ctx.db.execute(
+            delete(ListingLike).where(
+                ListingLike.user_id == user.id, ListingLike.listing_id == listing.id
+            )
+        )
+    if getattr(changed, "rowcount", 0):
         await ctx.db.execute(
             update(Listing)
             .where(Listing.id == listing.id)
-            .values(like_count=Listing.like_count + 1)
+            .values(like_count=Listing.like_count + (1 if liked else -1))
         )
-        ctx.record("listing_liked", listing_id=listing.id)
-    elif not liked and exists is not None:
-        await ctx.db.delete(exists)
-        await ctx.db.execute(
-            update(Listing)
-            .where(Listing.id == listing.id)
-            .values(like_count=Listing.like_count - 1)
-        )
-        ctx.record("listing_unliked", listing_id=listing.id)
-    await ctx.db.flush()
+        ctx.record("listing_liked" if liked else "listing_unliked", listing_id=listing.id)
     return liked
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import Account, signup, unique
+from tests.conftest import Account, DatabaseUnderTest, query, signup, unique
 
 PLACES = {
     "역삼동": ("1168010100", 37.50007841, 127.0385488),
@@ -88,3 +89,15 @@ def jpeg_with_gps() -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", exif=exif.tobytes())
     return buf.getvalue()
+
+
+def age(database: DatabaseUnderTest, listing_id: int) -> None:
+    """As if the listing had been posted long ago (both the row and its postings)."""
+    when: object = (
+        datetime(2020, 1, 1, tzinfo=UTC)
+        if database.dialect == "postgresql"
+        else "2020-01-01 00:00:00.000000"
+    )
+    for table, column in (("listings", "id"), ("listing_terms", "listing_id")):
+        extra = ", created_at = :t" if table == "listings" else ""
+        query(database, f"UPDATE {table} SET sort_at = :t{extra} WHERE {column} = :i", t=when, i=listing_id)  # fmt: skip

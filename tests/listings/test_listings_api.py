@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import httpx
 from PIL import Image
 
 from tests.conftest import DatabaseUnderTest, query, signup
-from tests.listings.conftest import PLACES, Resident, feed_ids, jpeg_with_gps, post
+from tests.listings.conftest import PLACES, Resident, age, feed_ids, jpeg_with_gps, post
 
 Make = Callable[..., Resident]
 
@@ -154,14 +153,7 @@ def test_bump_moves_a_day_old_listing_to_the_top(
     old = post(client, seller, title="어제 올린 자전거")
     newer = post(client, seller, title="오늘 올린 의자")
     # Age the first listing by a day, as if it had been posted yesterday.
-    query(
-        database,
-        "UPDATE listings SET created_at = :t, sort_at = :t WHERE id = :i",
-        t=datetime(2020, 1, 1, tzinfo=UTC)
-        if database.dialect == "postgresql"
-        else "2020-01-01 00:00:00.000000",
-        i=old["id"],
-    )
+    age(database, int(old["id"]))  # the listing and the copies in its search terms
     viewer = resident("논현동", level=0)
     ids = feed_ids(client, viewer)
     assert ids.index(newer["id"]) < ids.index(old["id"])

@@ -1,15 +1,17 @@
 """The plans the feed and search rely on, on the engine under test. These fail
 when a query degrades to a full scan of listings or of the term index.
 
-On PostgreSQL, sequential scans are disabled for the EXPLAIN so the test asks
-"can this query be answered from the indexes?" independently of the table's
-current (tiny) size; bench/feed.py shows the plans chosen at a million rows.
+On PostgreSQL, sequential and bitmap scans are disabled for the EXPLAIN so the test
+asks "can this query be answered from the indexes (and from the index alone)?"
+independently of the table's current (tiny) size; bench/feed.py shows the plans
+chosen at a million rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +56,7 @@ def explain(database: DatabaseUnderTest, stmt: Executable) -> str:
                     rows = (await conn.execute(Explain(stmt))).all()
                     return "\n".join(str(r[-1]) for r in rows)
                 await conn.execute(text("SET LOCAL enable_seqscan = off"))
+                await conn.execute(text("SET LOCAL enable_bitmapscan = off"))
                 rows = (await conn.execute(Explain(stmt))).all()
                 return json.dumps(rows[0][0])
         finally:
@@ -84,25 +87,55 @@ def test_the_feed_reads_one_index_range_per_neighbourhood(database: DatabaseUnde
     ):
         plan = explain(database, feed_statement(database.dialect, nbhs, filters, after, 21))
         if database.dialect == "sqlite":
-            # One index range per neighbourhood, each read newest first without a sort.
+            # One index range per neighbourhood, each read newest first, merged as they are
+            # read (MERGE (UNION ALL)): no sort, so no branch is read beyond what the page
+            # needs.
             ranges = plan.count("INDEX ix_listings_feed (neighbourhood_id=? AND is_listed=?")
             assert ranges == len(nbhs), plan
             assert "SCAN listings" not in plan, plan
+            assert "MERGE (UNION ALL)" in plan and "TEMP B-TREE" not in plan, plan
         else:
             assert "ix_listings_feed" in plan, plan
             assert "Seq Scan" not in plan, plan
 
 
+def relations(plan: str) -> set[str]:
+    """The tables a PostgreSQL JSON plan reads."""
+
+    def walk(node: dict[str, Any]) -> Iterator[str]:
+        if "Relation Name" in node:
+            yield node["Relation Name"]
+        for child in node.get("Plans", []):
+            yield from walk(child)
+
+    return set(walk(json.loads(plan)[0]["Plan"]))
+
+
 def test_search_reads_postings_of_the_viewers_neighbourhoods_only(
     database: DatabaseUnderTest,
 ) -> None:
+    """Unfiltered, a search is answered from the postings' primary key alone (each posting
+    carries its listing's sort_at and is_listed): no listings row per posting. A filter
+    reads listings only by primary key, for the listings that matched."""
     nbhs = targets(database)
-    stmt = search_statement(nbhs, query_plan("원목의자"), FeedFilter(), None, 21)
-    plan = explain(database, stmt)
+    for words in ("의자", "원목의자"):
+        plan = explain(database, search_statement(nbhs, query_plan(words), FeedFilter(), None, 21))
+        if database.dialect == "sqlite":
+            assert "SCAN listing_terms" not in plan, plan
+            assert "SEARCH listing_terms USING PRIMARY KEY (term=? AND neighbourhood_id=?)" in plan
+            assert "listings " not in plan, plan  # neither SCAN nor SEARCH of listings
+            # One term: one posting per listing, nothing to group (two terms are grouped).
+            assert ("GROUP BY" in plan) == (len(query_plan(words).terms) > 1), plan
+        else:
+            assert "Seq Scan" not in plan, plan
+            assert relations(plan) == {"listing_terms"}, plan
+            assert '"Index Only Scan"' in plan and "pk_listing_terms" in plan, plan
+            assert ("Aggregate" in plan) == (len(query_plan(words).terms) > 1), plan
+    filtered = FeedFilter(category="furniture", hide_sold=True, exclude_sellers=(1, 2))
+    plan = explain(database, search_statement(nbhs, query_plan("의자"), filtered, None, 21))
     if database.dialect == "sqlite":
-        assert "SCAN listing_terms" not in plan, plan
-        assert "SEARCH listing_terms USING PRIMARY KEY" in plan, plan
-        assert "SCAN listings" not in plan, plan
+        assert "SCAN listing_terms" not in plan and "SCAN listings" not in plan, plan
+        assert "SEARCH listings USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
     else:
         assert "Seq Scan" not in plan, plan
-        assert "pk_listing_terms" in plan, plan
+        assert "pk_listing_terms" in plan and "pk_listings" in plan, plan
