@@ -1,6 +1,6 @@
 """1. Activity: DAU/WAU/MAU, stickiness, lifecycle, weekly cohort retention.
 
-Active means any event a person made themselves (see ``engine.PASSIVE``).
+Active means any event a person made themselves (see ``files.PASSIVE``).
 Weeks start on Monday; days are days in Korea.
 """
 
@@ -27,14 +27,12 @@ WHERE date > CAST(? AS DATE) - ? AND date >= CAST(? AS DATE) AND date <= CAST(? 
 # before), resurrecting (active before, not the week before), dormant (active the
 # week before, not this week).
 LIFECYCLE = """
-WITH uw AS (SELECT DISTINCT actor, CAST(date_trunc('week', date) AS DATE) AS wk FROM ud),
-first AS (SELECT actor, min(wk) AS fw FROM uw GROUP BY 1),
-cur AS (
+WITH cur AS (
     SELECT uw.wk,
            count(*) FILTER (WHERE f.fw = uw.wk) AS new,
            count(*) FILTER (WHERE f.fw < uw.wk AND p.actor IS NOT NULL) AS returned,
            count(*) FILTER (WHERE f.fw < uw.wk AND p.actor IS NULL) AS resurrecting
-    FROM uw JOIN first f USING (actor)
+    FROM uw JOIN first_weeks f USING (actor)
     LEFT JOIN uw p ON p.actor = uw.actor AND p.wk = uw.wk - 7
     GROUP BY 1
 ),
@@ -49,10 +47,8 @@ WHERE cur.wk >= CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)
 ORDER BY 1
 """
 RETENTION = """
-WITH uw AS (SELECT DISTINCT actor, CAST(date_trunc('week', date) AS DATE) AS wk FROM ud),
-first AS (SELECT actor, min(wk) AS fw FROM uw GROUP BY 1)
 SELECT f.fw, (uw.wk - f.fw) // 7 AS k, count(*) AS n
-FROM first f JOIN uw USING (actor)
+FROM first_weeks f JOIN uw USING (actor)
 WHERE f.fw >= CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)
   AND (uw.wk - f.fw) // 7 < ?
 GROUP BY 1, 2 ORDER BY 1, 2
@@ -60,7 +56,7 @@ GROUP BY 1, 2 ORDER BY 1, 2
 
 
 def compute(q: Query, f: Filters) -> Result:
-    q.user_days()
+    q.user_weeks()
     daily = dict(q.rows(DAILY, [f.start, f.end]))
     days = [f.start + timedelta(days=i) for i in range((f.end - f.start).days + 1)]
     dau = [int(daily.get(d, 0)) for d in days]

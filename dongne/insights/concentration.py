@@ -18,33 +18,30 @@ KEY = "concentration"
 TITLE = N_("거래 집중도")
 LORENZ_POINTS = 20
 
+# Deals per person (and week) among everyone active then or trading then; the
+# deals are counted before the join, so the large side (people) is only joined.
 PER_USER = """
-WITH deals AS (
-    SELECT e.actor AS seller, e.buyer_id AS buyer, e.date
-    FROM evr e JOIN lst l ON l.id = e.listing_id
-    WHERE e.name = 'deal_completed'
+WITH here AS (
+    SELECT d.actor AS seller, d.buyer_id AS buyer, d.date
+    FROM deals d JOIN lst l ON l.id = d.listing_id
 ),
 parts AS (
-    SELECT seller AS actor, date FROM deals WHERE seller IS NOT NULL
-    UNION ALL SELECT buyer, date FROM deals WHERE buyer IS NOT NULL
+    SELECT seller AS actor, date FROM here WHERE seller IS NOT NULL
+    UNION ALL SELECT buyer, date FROM here WHERE buyer IS NOT NULL
 ),
+part_counts AS (SELECT actor, {week} AS wk, count(*) AS deals FROM parts GROUP BY 1, 2),
 people AS (
     SELECT actor, {week} AS wk FROM ud
-    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-    UNION SELECT actor, {week} FROM parts
-),
-counts AS (
-    SELECT p.actor, p.wk, count(parts.actor) AS deals
-    FROM (SELECT DISTINCT actor, wk FROM people) p
-    LEFT JOIN parts ON parts.actor = p.actor AND {parts_week} = p.wk
-    GROUP BY 1, 2
+    WHERE date BETWEEN DATE '{start}' AND DATE '{end}'
+    UNION SELECT actor, wk FROM part_counts
 )
-SELECT wk, deals FROM counts
+SELECT p.wk, coalesce(c.deals, 0) AS deals
+FROM people p LEFT JOIN part_counts c ON c.actor = p.actor AND c.wk = p.wk
 """
 
 # Share of the top 20 % and Gini, computed by DuckDB from per-person counts.
 STATS = """
-WITH c AS ({per_user}),
+WITH c AS (SELECT * FROM {per_user}),
 r AS (
     SELECT wk, deals,
            row_number() OVER (PARTITION BY wk ORDER BY deals) AS i,
@@ -60,7 +57,7 @@ SELECT wk, any_value(n), any_value(total),
 FROM r GROUP BY wk ORDER BY wk
 """
 LORENZ = """
-WITH c AS ({per_user}),
+WITH c AS (SELECT * FROM {per_user}),
 r AS (
     SELECT deals, row_number() OVER (ORDER BY deals) AS i, count(*) OVER () AS n,
            sum(deals) OVER (ORDER BY deals ROWS UNBOUNDED PRECEDING) AS cum,
@@ -71,20 +68,17 @@ SELECT i * 1.0 / n, cum * 1.0 / nullif(total, 0) FROM r
 WHERE i % greatest(1, n // {points}) = 0 OR i = n ORDER BY i
 """
 NEW_RETENTION = """
-WITH uw AS (SELECT DISTINCT actor, CAST(date_trunc('week', date) AS DATE) AS wk FROM ud),
-first AS (SELECT actor, min(wk) AS fw FROM uw GROUP BY 1)
 SELECT f.fw, count(*), count(n.actor)
-FROM first f LEFT JOIN uw n ON n.actor = f.actor AND n.wk = f.fw + 7
+FROM first_weeks f LEFT JOIN uw n ON n.actor = f.actor AND n.wk = f.fw + 7
 WHERE f.fw >= CAST(date_trunc('week', CAST(? AS DATE)) AS DATE)
   AND f.fw + 13 <= CAST(? AS DATE)
 GROUP BY 1 ORDER BY 1
 """
 
 
-def _per_user(weekly: bool) -> str:
+def _per_user(f: Filters, weekly: bool) -> str:
     week = "CAST(date_trunc('week', date) AS DATE)" if weekly else "DATE '2000-01-01'"
-    parts_week = "CAST(date_trunc('week', parts.date) AS DATE)" if weekly else "DATE '2000-01-01'"
-    return PER_USER.format(week=week, parts_week=parts_week)
+    return PER_USER.format(week=week, start=f.start.isoformat(), end=f.end.isoformat())
 
 
 def trend_alert(shares: list[float], retention: list[float]) -> bool:
@@ -102,18 +96,25 @@ def trend_alert(shares: list[float], retention: list[float]) -> bool:
     return mean(s[half:]) > mean(s[:half]) + 0.02 and mean(r[half:]) < mean(r[:half]) - 0.02
 
 
+def _counts(q: Query, f: Filters, weekly: bool) -> str:
+    """Per-person (and week) deal counts, made once for the queries that read them."""
+    name = "deals_per_week" if weekly else "deals_per_person"
+    return q.temp(name, _per_user(f, weekly))
+
+
 def compute(q: Query, f: Filters) -> Result:
-    q.user_days()
-    span = {"start": f.start, "end": f.end}
-    overall = q.rows(STATS.format(per_user=_per_user(False)), span)
+    q.user_weeks()
+    q.deals()
+    overall_counts = _counts(q, f, weekly=False)
+    overall = q.rows(STATS.format(per_user=overall_counts))
     n, total, top20, gini = overall[0][1:] if overall else (0, 0, None, None)
     lorenz = [(0.0, 0.0)] + [
         (float(x), float(y or 0))
-        for x, y in q.rows(LORENZ.format(per_user=_per_user(False), points=LORENZ_POINTS), span)
+        for x, y in q.rows(LORENZ.format(per_user=overall_counts, points=LORENZ_POINTS))
     ]
     weekly = {
         wk: (float(share) if share is not None else None, float(g) if g is not None else None)
-        for wk, _n, _t, share, g in q.rows(STATS.format(per_user=_per_user(True)), span)
+        for wk, _n, _t, share, g in q.rows(STATS.format(per_user=_counts(q, f, weekly=True)))
     }
     retention: dict[date, float | None] = {
         fw: (int(back) / int(size) if size else None)

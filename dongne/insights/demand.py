@@ -20,7 +20,7 @@ SELECT e.query, coalesce(d.name, '?') AS district, count(*) AS searches,
 FROM evr e LEFT JOIN districts d ON d.code = left(e.neighbourhood_id, 5)
 WHERE e.name = 'search_performed' AND e.result_count = 0 AND e.neighbourhood_id LIKE ?
 GROUP BY 1, 2 HAVING count(DISTINCT e.actor) >= ?
-ORDER BY searches DESC, people DESC, 1 LIMIT ?
+ORDER BY searches DESC, people DESC, 1, 2 LIMIT ?
 """
 TOTALS = """
 SELECT count(*), count(*) FILTER (WHERE result_count = 0) FROM evr
@@ -39,7 +39,7 @@ l AS (
 SELECT category, coalesce(searches, 0), coalesce(listings, 0)
 FROM s FULL JOIN l USING (category)
 WHERE coalesce(searches, 0) > coalesce(listings, 0)
-ORDER BY coalesce(searches, 0) - coalesce(listings, 0) DESC
+ORDER BY coalesce(searches, 0) - coalesce(listings, 0) DESC, category
 """
 
 

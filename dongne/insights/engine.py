@@ -8,12 +8,19 @@ to Python. The views defined here are the vocabulary the SQL uses:
 ``events``   every exported event, with ``date`` (the day in Korea) and
              ``actor`` (the user id, or a stand-in for a deleted account)
 ``ev``       the events inside the date range whose actor lives in the area
-``evh``      the same up to the end of the range, from the beginning (history)
 ``evr``      every event inside the date range, wherever it happened (insights
              about listings filter by the listing's place through ``lst``)
 ``home``     each user's active neighbourhood (users who deleted their
              account have none)
 ``lst``      listings of the area, with ``district`` (시/군/구 name)
+``daily``    one row per person, day and export chunk with their counts of
+             events (see ``files.ACTIVITY_COUNTS``), with ``actor``
+``dr``, ``dh`` ``daily`` of the area inside the range, and up to its end
+``ud``       (a temporary table, ``user_days()``) one row per person and day
+             active, up to the end of the range, in the area
+``uw``, ``first_weeks`` (temporary tables, ``user_weeks()``) weeks people
+             were active in, and each one's first
+``deals``    (a temporary table, ``deals()``) the completed deals in the range
 ``users``, ``listings``, ``neighbourhoods``, ``user_neighbourhoods``
              the small tables, as exported with the events
 """
@@ -30,18 +37,14 @@ from typing import Any
 
 import duckdb
 
+from dongne.insights.files import ACTIVITY_SCHEMA, PASSIVE, is_current
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
 
 AREA_RE = re.compile(r"^\d{2,10}$")
-# Events written for someone rather than by them: not a sign of activity.
-PASSIVE = (
-    "notification_sent",
-    "manner_temperature_changed",
-    "appointment_reminder_sent",
-    "user_role_changed",
-)
 MAX_RANGE_DAYS = 731
+ACTOR = "coalesce(user_id, -CAST(hash(anonymous_id) % 1000000000000 AS BIGINT))"
+_DUCKDB_TYPES = {"int64": "BIGINT", "string": "VARCHAR"}
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,8 @@ class Query:
     def __init__(self, root: Path, filters: Filters) -> None:
         self.root = root
         self.filters = filters
-        self.con = duckdb.connect(config={"threads": 2})
-        self._user_days = False
+        self.con = connect()
+        self._made: set[str] = set()
         self._define_views()
 
     def close(self) -> None:
@@ -130,16 +133,37 @@ class Query:
         row = self.con.execute(sql, params or []).fetchone()
         return row[0] if row else None
 
+    def temp(self, name: str, sql: str) -> str:
+        """A temporary table made once per connection, for every insight of
+        the dashboard that asks for it."""
+        if name not in self._made:
+            self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+            self._made.add(name)
+        return name
+
     def user_days(self) -> str:
         """``ud``: one row per person and day they were active (history up to
-        the end of the range, in the area), made once per connection: most
+        the end of the range, in the area), from the activity files: most
         activity questions are about people-days, not about every event."""
-        if not self._user_days:
-            self.con.execute(
-                "CREATE TEMP TABLE ud AS SELECT actor, date, count(*) AS n FROM evh GROUP BY ALL"
-            )
-            self._user_days = True
-        return "ud"
+        return self.temp("ud", "SELECT DISTINCT actor, date FROM dh")
+
+    def user_weeks(self) -> str:
+        """``uw`` (person, Monday of a week they were active) and
+        ``first_weeks`` (person, ``fw``: their first such week), from ``ud``."""
+        self.user_days()
+        self.temp(
+            "uw", "SELECT DISTINCT actor, CAST(date_trunc('week', date) AS DATE) AS wk FROM ud"
+        )
+        return self.temp("first_weeks", "SELECT actor, min(wk) AS fw FROM uw GROUP BY 1")
+
+    def deals(self) -> str:
+        """``deals``: the completed deals in the range, wherever they happened
+        (the insights filter by the listing's place through ``lst``)."""
+        return self.temp(
+            "deals",
+            "SELECT actor, buyer_id, date, listing_id, price FROM evr"
+            " WHERE name = 'deal_completed'",
+        )
 
     def one_row(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...]:
         row = self.con.execute(sql, params or []).fetchone()
@@ -148,18 +172,33 @@ class Query:
     def _define_views(self) -> None:
         root, f = self.root, self.filters
         files = list((root / "events").glob("date=*/*.parquet"))
+        if files and not is_current(root):
+            raise RuntimeError(f"{root} holds an export of an older layout: export again")
         if files:
             source = f"read_parquet('{root}/events/*/*.parquet', hive_partitioning = true)"
+            daily = f"read_parquet('{root}/derived/activity/*/*.parquet', hive_partitioning = true)"
             date_col = "date"
         else:
             source = f"read_parquet('{root}/tables/_no_events.parquet')"
+            daily = "(SELECT {} WHERE false)".format(
+                ", ".join(
+                    f"CAST(NULL AS {_DUCKDB_TYPES[str(c.type)]}) AS {c.name}"
+                    for c in ACTIVITY_SCHEMA
+                )
+            )
             date_col = "CAST(NULL AS DATE) AS date"
         self.con.execute(
             f"""
             CREATE VIEW events AS
-            SELECT * EXCLUDE (date), {date_col},
-                   coalesce(user_id, -CAST(hash(anonymous_id) % 1000000000000 AS BIGINT)) AS actor
+            SELECT * EXCLUDE (date), {date_col}, {ACTOR} AS actor
             FROM (SELECT * FROM {source}) AS raw
+            """  # noqa: S608 - ints, ISO dates, checked codes
+        )
+        self.con.execute(
+            f"""
+            CREATE VIEW daily AS
+            SELECT * EXCLUDE (date), {date_col}, {ACTOR} AS actor
+            FROM (SELECT * FROM {daily}) AS raw
             """  # noqa: S608 - ints, ISO dates, checked codes
         )
         for name in ("users", "listings", "neighbourhoods", "user_neighbourhoods"):
@@ -194,13 +233,13 @@ class Query:
               AND e.name NOT IN ({passive})
             """  # noqa: S608 - ints, ISO dates, checked codes
         )
-        self.con.execute(
-            f"""
-            CREATE VIEW evh AS
-            SELECT e.* FROM events e {area_join}
-            WHERE e.date <= DATE '{end}' AND e.name NOT IN ({passive})
-            """  # noqa: S608 - ints, ISO dates, checked codes
-        )
+        for view, days in (
+            ("dr", f"e.date BETWEEN DATE '{start}' AND DATE '{end}'"),
+            ("dh", f"e.date <= DATE '{end}'"),
+        ):
+            self.con.execute(
+                f"CREATE VIEW {view} AS SELECT e.* FROM daily e {area_join} WHERE {days}"  # noqa: S608 - ints, ISO dates, checked codes
+            )
         self.con.execute(
             f"""
             CREATE VIEW evr AS
@@ -238,6 +277,15 @@ def pct(x: float | None) -> str:
 Compute = Callable[[Query, Filters], Result]
 
 
+def connect() -> duckdb.DuckDBPyConnection:
+    """DuckDB as the insights use it: both cores, results in any order unless
+    asked (every query says ORDER BY where order matters), Parquet footers
+    read once per connection."""
+    con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
+    con.execute("SET parquet_metadata_cache = true")
+    return con
+
+
 def latest_day(root: Path) -> date | None:
     days = [p.name[5:] for p in (root / "events").glob("date=*")] if root.exists() else []
     return date.fromisoformat(max(days)) if days else None
@@ -261,7 +309,7 @@ def district_options(root: Path) -> list[tuple[str, str]]:
     """Districts (시/군/구) that have listings or residents, for the filter."""
     if not (root / "tables" / "listings.parquet").exists():
         return []
-    con = duckdb.connect()
+    con = connect()
     try:
         return [
             (str(code), str(name))

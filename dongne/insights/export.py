@@ -3,8 +3,11 @@
 Layout under the export directory::
 
     events/date=YYYY-MM-DD/events-<first id>-<last id>.parquet   (the date in Korea)
+    derived/activity/date=YYYY-MM-DD/events-<first id>-<last id>.parquet
+                                    one row per person of that file (see files.py)
     tables/<table>.parquet          small tables, replaced whole on every run
     anonymised.json                 stand-ins already applied to written files
+    format                          the layout's version; an older one is rewritten
 
 The events are read in chunks of consecutive ids. Each chunk becomes one file
 per UTC date it touches, named by the chunk's first and last event id (the same
@@ -55,62 +58,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from dongne.db import make_engine
+from dongne.insights.files import (
+    BOOL_PROPS,
+    EVENT_SCHEMA,
+    INT_PROPS,
+    STR_PROPS,
+    atomic_write,
+    ensure_format,
+    reconcile,
+    write_day,
+)
 
 CHUNK = 200_000
 KST_OFFSET = timedelta(hours=9)
 STAND_IN_RE = re.compile(r"^[0-9a-f]{32}$")  # what anonymise_user_events writes
 FILE_RE = re.compile(r"^events-(\d{12})-(\d{12})\.parquet$")
-
-# Typed columns taken out of the JSON properties (the whole JSON is kept too).
-INT_PROPS = (
-    "listing_id",
-    "conversation_id",
-    "seller_id",
-    "buyer_id",
-    "price",
-    "result_count",
-    "length",
-    "seq",
-    "deal_id",
-    "reviewee_id",
-    "subject_id",
-    "report_id",
-)
-STR_PROPS = (
-    "neighbourhood_id",
-    "category",
-    "query",
-    "kind",
-    "role",
-    "old",
-    "new",
-    "rating",
-    "reason",
-    "action",
-    "target",
-)
-
-DICTIONARY_COLUMNS = (
-    "name",
-    *STR_PROPS,
-    "role",
-    "status",
-    "category",
-    "full_name",
-    "neighbourhood_id",
-)
-EVENT_SCHEMA = pa.schema(
-    [
-        ("id", pa.int64()),
-        ("occurred_at", pa.timestamp("us", tz="UTC")),
-        ("user_id", pa.int64()),
-        ("anonymous_id", pa.string()),
-        ("name", pa.string()),
-        *[(p, pa.int64()) for p in INT_PROPS],
-        *[(p, pa.string()) for p in STR_PROPS],
-        ("properties", pa.string()),
-    ]
-)
 
 # Small tables, exported whole: ids, codes and times only.
 TABLES: dict[str, tuple[str, pa.Schema]] = {
@@ -164,6 +126,8 @@ class ExportReport:
     tables: dict[str, int] = field(default_factory=dict)
     last_id: int = 0
     seconds: float = 0.0
+    rebuilt: bool = False  # an export of an older layout was written again
+    repaired: int = 0  # activity files made again or removed after a crash
 
     @property
     def per_second(self) -> float:
@@ -207,23 +171,6 @@ def export_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _atomic_write(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(
-        table,
-        tmp,
-        compression="zstd",
-        compression_level=1,
-        # dictionaries only where values repeat; min/max only where readers prune
-        use_dictionary=[c for c in DICTIONARY_COLUMNS if c in table.column_names],
-        write_statistics=[c for c in ("id", "occurred_at", "user_id") if c in table.column_names],
-    )
-    with tmp.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def _remove_temporaries(root: Path) -> None:
     for tmp in root.glob("**/.*.tmp"):
         tmp.unlink(missing_ok=True)
@@ -244,10 +191,16 @@ RAW_SCHEMA = pa.schema(
 )
 # The typed columns, parsed once per row by DuckDB's JSON reader (a value of
 # another type becomes NULL; the whole JSON stays in ``properties``).
-_SHAPE = json.dumps({**dict.fromkeys(INT_PROPS, "BIGINT"), **dict.fromkeys(STR_PROPS, "VARCHAR")})
+_SHAPE = json.dumps(
+    {
+        **dict.fromkeys(INT_PROPS, "BIGINT"),
+        **dict.fromkeys(STR_PROPS, "VARCHAR"),
+        **dict.fromkeys(BOOL_PROPS, "BOOLEAN"),
+    }
+)
 _TYPED_SQL = (
     "SELECT id, occurred_at, user_id, anonymous_id, name, "  # noqa: S608 - ints, ISO dates, checked codes
-    + ", ".join(f"p.{c}" for c in (*INT_PROPS, *STR_PROPS))
+    + ", ".join(f"p.{c}" for c in (*INT_PROPS, *STR_PROPS, *BOOL_PROPS))
     + f", properties FROM (SELECT *, json_transform(properties, '{_SHAPE}') AS p FROM raw_events)"  # noqa: S608 - ints, ISO dates, checked codes
 )
 
@@ -444,21 +397,50 @@ class Source:
             [table.column(i).combine_chunks() for i in range(len(schema))], schema
         )
 
+    def _sqlite_table(self, name: str) -> pa.Table:
+        """A small table straight to Arrow. Every value is read as text behind
+        a one-letter prefix (so the driver sees one type, and NULL stays
+        distinct from an empty string), then cast to the column's type."""
+        sql, schema = TABLES[name]
+        table_name = sql.rsplit(" FROM ", 1)[1]
+        select = ", ".join(
+            f"coalesce('v' || CAST({f.name} AS TEXT), '') AS {f.name}" for f in schema
+        )
+        raw = self._sqlite_arrow_plain(f"SELECT {select} FROM {table_name}")  # noqa: S608 - constants only
+        arrays = []
+        for f in schema:
+            text_col = (
+                raw.column(f.name).cast(pa.string()) if raw.num_rows else pa.array([], pa.string())
+            )
+            values = pc.if_else(
+                pc.equal(text_col, ""),
+                pa.scalar(None, pa.string()),
+                pc.utf8_slice_codeunits(text_col, 1),
+            )
+            if pa.types.is_timestamp(f.type):
+                arrays.append(_naive_ts(values))
+            elif pa.types.is_boolean(f.type):
+                arrays.append(pc.not_equal(values.cast(pa.int64()), 0))
+            else:
+                arrays.append(values.cast(f.type))
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+    def _sqlite_arrow_plain(self, sql: str) -> pa.Table:
+        conn = adbc_sqlite.connect(f"file:{self._sqlite_path()}?mode=ro")
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql)
+                return cur.fetch_arrow_table()
+            finally:
+                cur.close()
+        finally:
+            conn.close()
+
     async def table(self, name: str) -> pa.Table:
         sql, schema = TABLES[name]
         if self.is_sqlite:
-            rows = await asyncio.to_thread(self._sqlite_rows, sql)
-            cols: list[list[Any]] = (
-                [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in schema]
-            )
-            if name in ("user_neighbourhoods", "listings"):
-                cols = [
-                    [None if v is None else bool(v) for v in c]
-                    if pa.types.is_boolean(f.type)
-                    else c
-                    for c, f in zip(cols, schema, strict=True)
-                ]
-            return _columns_to_table(cols, schema)
+            return await asyncio.to_thread(self._sqlite_table, name)
         select_list = ", ".join(
             f"to_char({f.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
             if pa.types.is_timestamp(f.type)
@@ -533,7 +515,7 @@ def _write_chunk(root: Path, table: pa.Table) -> list[Path]:
     written = []
     for day, part in _split_by_day(table, days):
         path = root / "events" / f"date={day.isoformat()}" / name
-        _atomic_write(part, path)
+        write_day(root, part, path)
         written.append(path)
     return written
 
@@ -580,7 +562,7 @@ async def _apply_anonymisation(source: Source, root: Path, up_to: int) -> tuple[
             "anonymous_id",
             pa.array(anon, pa.string()),
         )
-        _atomic_write(table, path)
+        write_day(root, table, path)
         rewritten += 1
     _save_applied(root, applied | set(pending))
     return rewritten, len(pending)
@@ -601,6 +583,8 @@ async def export_events(
     source = Source(url)
     with export_lock(root):
         _remove_temporaries(root)
+        report.rebuilt = ensure_format(root)
+        report.repaired = reconcile(root)
         top = await source.safe_max_id()
         since_at = (
             datetime(since.year, since.month, since.day, tzinfo=UTC) - KST_OFFSET if since else None
@@ -658,9 +642,9 @@ async def export_events(
         if tables:
             for name in TABLES:
                 table = await source.table(name)
-                _atomic_write(table, root / "tables" / f"{name}.parquet")
+                atomic_write(table, root / "tables" / f"{name}.parquet")
                 report.tables[name] = table.num_rows
-            _atomic_write(EVENT_SCHEMA.empty_table(), root / "tables" / "_no_events.parquet")
+            atomic_write(EVENT_SCHEMA.empty_table(), root / "tables" / "_no_events.parquet")
     report.seconds = time.perf_counter() - started
     return report
 

@@ -11,18 +11,19 @@ KEY = "funnel"
 TITLE = N_("거래 퍼널")
 
 # People who did each step in the range, each step among those who did the
-# previous ones. Buying is the buyer named on a completed deal.
+# previous ones (from their per-day counts, ``dr``). Buying is the buyer named
+# on a completed deal.
 PEOPLE = """
 WITH u AS (
     SELECT actor,
-           bool_or(name = 'feed_viewed') AS feed,
-           bool_or(name = 'listing_viewed') AS viewed,
-           bool_or(name IN ('listing_liked', 'conversation_started')) AS engaged,
-           bool_or(name = 'appointment_set') AS appointment,
-           bool_or(name = 'review_written' AND role = 'buyer') AS reviewed
-    FROM ev GROUP BY actor
+           sum(feed_viewed) > 0 AS feed,
+           sum(listing_viewed) > 0 AS viewed,
+           sum(engaged) > 0 AS engaged,
+           sum(appointments) > 0 AS appointment,
+           sum(buyer_reviews) > 0 AS reviewed
+    FROM dr GROUP BY actor
 ),
-bought AS (SELECT DISTINCT buyer_id AS actor FROM evr WHERE name = 'deal_completed')
+bought AS (SELECT DISTINCT buyer_id AS actor FROM deals)
 SELECT count(*) FILTER (WHERE feed),
        count(*) FILTER (WHERE feed AND viewed),
        count(*) FILTER (WHERE feed AND viewed AND engaged),
@@ -51,6 +52,9 @@ steps AS (
            bool_or(e.name = 'review_written') AS reviewed
     FROM events e SEMI JOIN created c ON c.listing_id = e.listing_id
     WHERE e.date >= CAST(? AS DATE)
+      AND e.name IN ('listing_viewed', 'listing_liked', 'conversation_started',
+                     'appointment_set', 'deal_completed', 'listing_status_changed',
+                     'review_written')
     GROUP BY 1
 )
 SELECT c.category, c.district, count(*) AS listings,
@@ -80,6 +84,7 @@ def _hours(x: float | None) -> float | None:
 
 
 def compute(q: Query, f: Filters) -> Result:
+    q.deals()
     people = [int(x or 0) for x in q.one_row(PEOPLE)]
     rows = []
     total = None

@@ -27,13 +27,9 @@ QUIET_DAYS = 14
 UNANSWERED_DAYS = 3
 # A 1:1 inquiry to the platform's 고객센터, as the customer who opened it (agents'
 # inbox events and inquiries to shops are not the platform's customers' voice).
-SUPPORT_CONTACT = (
-    "name = 'inquiry_started' AND json_extract_string(properties, '$.support') = 'true'"
-)
+SUPPORT_CONTACT = "name = 'inquiry_started' AND support"
 # How those customers rated the answer (1-5) once it was resolved.
-SUPPORT_CSAT = (
-    "name = 'inbox_csat_given' AND json_extract_string(properties, '$.business_id') IS NULL"
-)
+SUPPORT_CSAT = "name = 'inbox_csat_given' AND business_id IS NULL"
 
 PEOPLE = """
 WITH act AS (
@@ -92,15 +88,15 @@ SELECT count(*) FILTER (WHERE name = 'report_filed'),
        count(*) FILTER (WHERE name = 'review_written'),
        count(*) FILTER (WHERE name = 'review_written' AND rating IN ('best', 'good')),
        count(*) FILTER (WHERE {support_csat}),
-       avg(CAST(json_extract_string(properties, '$.score') AS DOUBLE)) FILTER (WHERE {support_csat})
+       avg(CAST(score AS DOUBLE)) FILTER (WHERE {support_csat})
 FROM ev
+WHERE name IN ('report_filed', 'review_written', 'inquiry_started', 'inbox_csat_given')
 """
 TRADERS = """
 WITH parts AS (
-    SELECT actor FROM evr WHERE name = 'deal_completed' AND listing_id IN (SELECT id FROM lst)
+    SELECT actor FROM deals WHERE listing_id IN (SELECT id FROM lst)
     UNION ALL
-    SELECT buyer_id FROM evr
-    WHERE name = 'deal_completed' AND buyer_id IS NOT NULL AND listing_id IN (SELECT id FROM lst)
+    SELECT buyer_id FROM deals WHERE buyer_id IS NOT NULL AND listing_id IN (SELECT id FROM lst)
 ),
 c AS (SELECT actor, count(*) AS n FROM parts GROUP BY 1)
 SELECT count(*), count(*) FILTER (WHERE n >= 2) FROM c
@@ -115,6 +111,7 @@ GROUPS = [
 
 def compute(q: Query, f: Filters) -> Result:
     q.user_days()
+    q.deals()
     ends = [f.end, f.end, f.start, f.end, f.end, f.end]
     voice = {
         g: (int(n), int(left))

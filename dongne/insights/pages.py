@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from dongne.insights import charts, engine
 from dongne.insights.export import export_events, export_root
+from dongne.insights.files import is_current
 from dongne.insights.prices import Guide, price_guide
 from dongne.insights.registry import INSIGHTS
 from dongne.kit.errors import InvalidInput, NotFound
@@ -42,7 +43,8 @@ async def fresh_export(ctx: Ctx) -> Path:
     settings = ctx.svc.settings
     root = export_root(settings)
     marker = root / "tables" / "users.parquet"
-    if not marker.exists() or time.time() - marker.stat().st_mtime > FRESH_SECONDS:
+    stale = not marker.exists() or time.time() - marker.stat().st_mtime > FRESH_SECONDS
+    if stale or not is_current(root):
         await export_events(settings.resolved_database_url, root)
     return root
 

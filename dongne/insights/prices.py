@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from dongne.insights.engine import Chart, Filters, Query, Result, Series, Table
+from dongne.insights.files import is_current
 from dongne.kit.i18n import N_
 
 KEY = "prices"
@@ -22,9 +23,9 @@ MIN_DEALS = 5
 
 SOLD = """
 WITH sold AS (
-    SELECT l.category, coalesce(l.district, '?') AS district, e.price
-    FROM evr e JOIN lst l ON l.id = e.listing_id
-    WHERE e.name = 'deal_completed' AND e.price > 0
+    SELECT l.category, coalesce(l.district, '?') AS district, d.price
+    FROM deals d JOIN lst l ON l.id = d.listing_id
+    WHERE d.price > 0
 )
 SELECT category, district, count(*) AS deals,
        quantile_cont(price, 0.25) AS q1, median(price) AS median,
@@ -42,12 +43,14 @@ WHERE e.name = 'deal_completed' AND e.price > 0 AND e.date >= CAST(? AS DATE)
 
 
 def compute(q: Query, f: Filters) -> Result:
+    q.deals()
+    sold = q.rows(SOLD)
     rows = [
         (cat, district, int(n), round(q1), round(med), round(q3))
-        for cat, district, n, q1, med, q3 in q.rows(SOLD)
+        for cat, district, n, q1, med, q3 in sold
         if cat is not None and district is not None
     ]
-    per_category = [r for r in q.rows(SOLD) if r[0] is not None and r[1] is None]
+    per_category = [r for r in sold if r[0] is not None and r[1] is None]
     total = sum(int(r[2]) for r in per_category)
     return Result(
         key=KEY,
@@ -90,8 +93,8 @@ def price_guide(
 ) -> Guide | None:
     """Sold prices of the category inside these neighbourhoods since a day,
     or None when fewer than MIN_DEALS deals stand behind them."""
-    if not (root / "tables" / "listings.parquet").exists():
-        return None
+    if not (root / "tables" / "listings.parquet").exists() or not is_current(root):
+        return None  # no export yet, or one of an older layout until it is written again
     q = Query(root, Filters(since, date.max))
     try:
         n, q1, med, q3 = q.one_row(GUIDE, [since, category, list(neighbourhood_ids)])
