@@ -80,6 +80,7 @@ from sqlalchemy.sql.base import Executable
 
 from dongne.db import Database
 from dongne.geo.models import Neighbourhood, NeighbourhoodRange
+from dongne.kit.cursors import decode_cursor
 from dongne.kit.media import LocalMediaStorage
 from dongne.listings import queries
 from dongne.listings import text as text_module
@@ -1078,7 +1079,7 @@ async def measure_engine(bench: Bench, report: EngineReport) -> tuple[float, flo
             ]  # fmt: skip
 
     # The plans at this size (PostgreSQL: EXPLAIN ANALYZE, so they are run once more).
-    after = queries.decode_cursor(deep_cursor, 2) if deep_cursor else None
+    after = decode_cursor(deep_cursor, 2) if deep_cursor else None
     deep_after = (datetime.fromisoformat(after[0]), int(after[1])) if after else None
     statements: list[tuple[str, Executable]] = [
         ("feed page 1", queries.feed_statement(dialect, targets, no_filter, None, PAGE_SIZE + 1)),

@@ -43,15 +43,12 @@ from dongne.business.schemas import (
 )
 from dongne.db import utcnow
 from dongne.geo.models import Neighbourhood
-from dongne.kit.errors import InvalidInput
-from dongne.kit.i18n import N_
+from dongne.kit.cursors import encode_cursor, time_and_id
 from dongne.kit.media import MediaStorage
-from dongne.listings.queries import decode_cursor, encode_cursor
 from dongne.photos.models import Photo
 from dongne.web import Ctx
 
 PAGE_SIZE = 20
-BAD_CURSOR = N_("잘못된 페이지 정보예요. 처음부터 다시 불러와 주세요.")
 
 
 async def schedule_of(db: AsyncSession, business_id: int) -> Schedule:
@@ -240,16 +237,6 @@ async def followed_ids(db: AsyncSession, user_id: int, limit: int = 100) -> list
 # ---- 소식 ------------------------------------------------------------------------------
 
 
-def _after(cursor: str | None) -> tuple[datetime, int] | None:
-    if cursor is None:
-        return None
-    when, ident = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(when), int(ident)
-    except ValueError:
-        raise InvalidInput(BAD_CURSOR, field="cursor") from None
-
-
 async def _page(
     db: AsyncSession,
     media: MediaStorage,
@@ -263,7 +250,7 @@ async def _page(
         .join(Neighbourhood, Neighbourhood.id == Business.neighbourhood_id)
         .where(BusinessPost.deleted_at.is_(None), *where)
     )
-    after = _after(cursor)
+    after = time_and_id(cursor)
     if after is not None:
         stmt = stmt.where(tuple_(BusinessPost.created_at, BusinessPost.id) < tuple_(*after))
     stmt = stmt.order_by(BusinessPost.created_at.desc(), BusinessPost.id.desc()).limit(limit + 1)

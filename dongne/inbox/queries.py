@@ -4,8 +4,6 @@ with this inbox, and for 고객센터 operators the user's context."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
@@ -39,12 +37,11 @@ from dongne.inbox.schemas import (
     SavedReplyOut,
     UserContext,
 )
-from dongne.kit.errors import InvalidInput
-from dongne.kit.i18n import N_, gettext
+from dongne.kit.cursors import encode_cursor, time_and_id
+from dongne.kit.i18n import gettext
 from dongne.listings.models import Listing
 
 PAGE_SIZE = 30
-BAD_CURSOR = N_("잘못된 페이지 정보예요. 처음부터 다시 불러와 주세요.")
 
 
 async def inbox_name(db: AsyncSession, inbox: Inbox) -> str:
@@ -70,21 +67,6 @@ async def my_inboxes(db: AsyncSession, user: User) -> list[tuple[Inbox, str]]:
         if support is not None:
             out.insert(0, (support, gettext("고객센터")))
     return out
-
-
-def _encode(at: datetime, cid: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), cid]).encode()).decode()
-
-
-def _decode(cursor: str) -> tuple[datetime, int]:
-    try:
-        at, cid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        when = datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError
-        return when, int(cid)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise InvalidInput(BAD_CURSOR, field="cursor") from None
 
 
 def _conversation_out(
@@ -188,8 +170,9 @@ def list_statement(
                 InboxLabel.label == label,
             ),
         )
-    if cursor:
-        at, cid = _decode(cursor)
+    after = time_and_id(cursor)
+    if after is not None:
+        at, cid = after
         stmt = stmt.where(
             or_(
                 InboxConversation.last_message_at < at,
@@ -226,7 +209,7 @@ async def conversation_page(
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1][0] if rows else None
-    nxt = _encode(last.last_message_at, last.id) if more and last else None
+    nxt = encode_cursor(last.last_message_at, last.id) if more and last else None
     name = await inbox_name(db, inbox)
     items = [_conversation_out(r[0], name, r[1], r[2], r[3], r[4], False) for r in rows]
     return ConversationPage(items=items, next_cursor=nxt)

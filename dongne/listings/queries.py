@@ -17,8 +17,6 @@ grow with the number of neighbourhoods in range.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,15 +45,14 @@ from sqlalchemy.sql.selectable import TextualSelect
 
 from dongne.db import BigId, UTCDateTime
 from dongne.geo.models import Neighbourhood, NeighbourhoodRange
+from dongne.kit.cursors import BAD_CURSOR, decode_cursor, encode_cursor, time_and_id
 from dongne.kit.errors import InvalidInput
-from dongne.kit.i18n import N_
 from dongne.kit.media import MediaStorage
 from dongne.listings.models import SOLD, Listing, ListingLike, ListingTerm, SearchHistory
 from dongne.listings.schemas import ListingCard, PlaceOut
 from dongne.listings.text import QueryPlan, prefix_upper_bound
 
 PAGE_SIZE = 20
-BAD_CURSOR = N_("잘못된 페이지 정보예요. 처음부터 다시 불러와 주세요.")
 
 
 @dataclass(frozen=True)
@@ -114,32 +111,6 @@ async def range_targets(db: AsyncSession, origin_id: str, level: int) -> list[st
         if targets:  # an unknown origin (or geo data not loaded yet) is not remembered
             cache.put((origin_id, level), targets)
     return list(targets)
-
-
-def encode_cursor(*parts: object) -> str:
-    raw = "|".join(p.isoformat() if isinstance(p, datetime) else str(p) for p in parts)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, arity: int) -> list[str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput(BAD_CURSOR, field="cursor") from None
-    parts = raw.split("|")
-    if len(parts) != arity:
-        raise InvalidInput(BAD_CURSOR, field="cursor")
-    return parts
-
-
-def _time_and_id(cursor: str | None) -> tuple[datetime, int] | None:
-    if cursor is None:
-        return None
-    when, ident = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(when), int(ident)
-    except ValueError:
-        raise InvalidInput(BAD_CURSOR, field="cursor") from None
 
 
 # The feed's SQL is written once per shape and cached; a request only binds values. Building
@@ -270,7 +241,7 @@ async def feed_ids(
     if not targets:
         return [], None
     dialect = db.get_bind().dialect.name
-    stmt, values = feed_query(dialect, targets, filters, _time_and_id(cursor), limit + 1)
+    stmt, values = feed_query(dialect, targets, filters, time_and_id(cursor), limit + 1)
     rows = (await db.execute(stmt, values)).all()
     page = list(rows[:limit])
     next_cursor = encode_cursor(page[-1][1], page[-1][0]) if len(rows) > limit else None

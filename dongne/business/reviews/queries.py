@@ -5,7 +5,6 @@ authors asked the shop something (문의한 고객)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,15 +14,13 @@ from dongne.business.models import BusinessMember
 from dongne.business.reviews.models import BusinessReview
 from dongne.business.reviews.schemas import AuthorOut, ReplyOut, ReviewOut
 from dongne.inbox.models import CUSTOMER, Inbox, InboxConversation, InboxMessage
-from dongne.kit.errors import InvalidInput
+from dongne.kit.cursors import encode_cursor, time_and_id
 from dongne.kit.i18n import N_, gettext
-from dongne.listings.queries import decode_cursor, encode_cursor
 from dongne.trust.moderation.blocks import hidden_sellers
 from dongne.web import Ctx
 
 PAGE_SIZE = 20
 LATEST = 3  # shown on the profile
-BAD_CURSOR = N_("잘못된 페이지 정보예요. 처음부터 다시 불러와 주세요.")
 GONE = N_("탈퇴한 이웃")
 
 
@@ -122,16 +119,6 @@ async def review_outs(
     return out
 
 
-def _after(cursor: str | None) -> tuple[datetime, int] | None:
-    if cursor is None:
-        return None
-    when, ident = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(when), int(ident)
-    except ValueError:
-        raise InvalidInput(BAD_CURSOR, field="cursor") from None
-
-
 async def review_page(
     db: AsyncSession,
     business_id: int,
@@ -142,7 +129,7 @@ async def review_page(
 ) -> tuple[list[ReviewOut], str | None]:
     """A shop's reviews, newest first, ``limit`` at a time (keyset on created_at, id)."""
     stmt = select(BusinessReview).where(*_visible(business_id, hidden))
-    after = _after(cursor)
+    after = time_and_id(cursor)
     if after is not None:
         stmt = stmt.where(tuple_(BusinessReview.created_at, BusinessReview.id) < tuple_(*after))
     stmt = stmt.order_by(BusinessReview.created_at.desc(), BusinessReview.id.desc()).limit(
