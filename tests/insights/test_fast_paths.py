@@ -22,9 +22,10 @@ from dongne.db import Database
 from dongne.events import Event, anonymise_user_events
 from dongne.insights import concentration, funnel
 from dongne.insights.engine import Filters, Query, latest_day
-from dongne.insights.export import TABLES, export_events
+from dongne.insights.export import export_events
 from dongne.insights.files import FORMAT, PASSIVE, activity_path
 from dongne.insights.prices import price_guide
+from dongne.insights.source import TABLES
 from tests.conftest import DatabaseUnderTest
 
 BASE = datetime(2026, 10, 1, 14, tzinfo=UTC)  # 23:00 in Korea: days split mid-chunk
