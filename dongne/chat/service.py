@@ -4,15 +4,14 @@ commit does the hub ring the participants' doorbells."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
+from dongne.chat import statements
 from dongne.chat.models import (
     MAX_TEXT,
     PHOTO,
@@ -26,7 +25,13 @@ from dongne.chat.models import (
 )
 from dongne.chat.queries import message_frame, plain_message_out
 from dongne.db import on_commit, utcnow
-from dongne.kit.errors import Conflict, DomainError, InvalidInput, NotFound
+from dongne.kit.errors import (
+    AuthenticationRequired,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+)
 from dongne.kit.hub import Hub
 from dongne.kit.i18n import N_
 from dongne.kit.scheduler import cancel, schedule
@@ -81,30 +86,35 @@ async def is_blocked_between(ctx: Ctx, a: int, b: int) -> bool:
     )
 
 
+def _users(conversation: Conversation) -> tuple[int, int]:
+    return conversation.buyer_id, conversation.seller_id
+
+
 def other_side(conversation: Conversation, user_id: int) -> int:
     return conversation.seller_id if user_id == conversation.buyer_id else conversation.buyer_id
 
 
 def ring(
     ctx: Ctx,
-    conversation: Conversation,
+    conversation_id: int,
+    users: tuple[int, int],
     seq: int,
     kind: str = "message",
     message: Message | None = None,
 ) -> None:
-    """After commit, tell both participants' connections that ``seq`` exists.
-    The notice carries the message's frame when it needs nothing more from the
-    database (no photo): a connection whose cursor is just before it sends it as
-    is; any other reads from the database as usual."""
+    """After commit, tell both participants' connections (``users``) that ``seq``
+    exists. The notice carries the message's frame when it needs nothing more
+    from the database (no photo): a connection whose cursor is just before it
+    sends it as is; any other reads from the database as usual. Encoded once,
+    however many listen."""
     hub: Hub = ctx.svc.hub
-    notice: dict[str, Any] = {"type": kind, "conversation_id": conversation.id, "seq": seq}
+    notice: dict[str, Any] = {"type": kind, "conversation_id": conversation_id, "seq": seq}
     if message is not None and message.photo_id is None:
         notice["frame"] = message_frame(plain_message_out(message))
-    users = (conversation.buyer_id, conversation.seller_id)
+    channels = [chat_channel(uid) for uid in users]
 
     async def publish() -> None:
-        for uid in users:
-            await hub.publish(chat_channel(uid), notice)
+        await hub.publish_many(channels, notice)
 
     on_commit(ctx.db, publish)
 
@@ -191,7 +201,7 @@ async def post_system(ctx: Ctx, conversation: Conversation, code: str, **data: A
     message = Message(conversation_id=conversation.id, seq=seq, kind=SYSTEM, body=code, data=data)
     ctx.db.add(message)
     await ctx.db.flush()
-    ring(ctx, conversation, seq, message=message)
+    ring(ctx, conversation.id, _users(conversation), seq, message=message)
     return message
 
 
@@ -204,16 +214,49 @@ async def send_message(
     photo_id: int | None = None,
 ) -> tuple[Message, bool]:
     """Store a message (idempotent on ``client_id``). Returns it and whether it
-    is new; a retried send returns the stored message again."""
-    user = ctx.require_user()
-    conversation, me, earlier_in, blocked, they_left = await _access_for_send(
-        ctx, conversation_id, client_id
-    )
+    is new; a retried send returns the stored message again.
+
+    Every message takes this path, so it runs prebuilt Core statements
+    (:mod:`dongne.chat.statements`): one read for every check, one write on
+    PostgreSQL (four on SQLite); the rare cases (a retry, a rejoin, a fraud
+    warning, a sanction) take the ORM as everything else does."""
+    checked = await check_send(ctx, conversation_id, client_id, body=body, photo_id=photo_id)
+    if isinstance(checked, Message):
+        return checked, False
+    return await store_send(ctx, checked)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedSend:
+    """A send that passed every check, ready to be stored."""
+
+    conversation_id: int
+    client_id: str
+    access: SendAccess
+    kind: str
+    body: str
+    photo_id: int | None
+    fraud: dict[str, Any] | None
+
+
+async def check_send(
+    ctx: Ctx,
+    conversation_id: int,
+    client_id: str,
+    *,
+    body: str = "",
+    photo_id: int | None = None,
+    limit: bool = True,
+) -> CheckedSend | Message:
+    """Every check of a send, and nothing written: a refusal raises, a retry
+    returns the stored message, a new message comes back ready for
+    :func:`store_send` (in this transaction). ``limit=False``: the caller counts
+    the send against the rate limit itself (:func:`limit_send`)."""
+    access = await _access_for_send(ctx, conversation_id, client_id, utcnow())
     if not client_id or len(client_id) > 64:
         raise InvalidInput(N_("메시지 식별자가 올바르지 않아요."), field="client_id")
-    other = other_side(conversation, user.id)
-    if earlier_in is not None:  # a retry: the stored message again
-        return await _stored(ctx, conversation, client_id), False
+    if access.earlier_in is not None:  # a retry: the stored message again
+        return await _stored(ctx, conversation_id, client_id)
     kind = TEXT
     if photo_id is not None:
         from dongne.photos.service import owned_photos
@@ -225,134 +268,163 @@ async def send_message(
         body = body.strip()
         if not 1 <= len(body) <= MAX_TEXT:
             raise InvalidInput(N_("메시지는 1~1,000자로 보내 주세요."), field="body")
-    if blocked:
+    if access.blocked:
         raise Blocked()
-    if they_left:
+    if access.they_left:
         raise Conflict(N_("상대방이 대화방을 나갔어요."))
     from dongne.trust.moderation import guards
 
-    await guards.check_chat_send(ctx)  # suspended or banned users cannot chat
+    if access.restricted:  # suspended or banned users cannot chat: say which and until when
+        await guards.check_chat_send(ctx)
     # Fraud signals travel with the message: the receiver's client shows the cards.
     fraud = guards.message_signals(ctx, body)
-    await ctx.limit(ctx.svc.settings.message_limit_per_user, "message", str(user.id))
-    await rejoin(ctx, conversation, me)  # writing again brings back one who left
-    # The next seq (the conversation's row stays locked until commit), then the row,
-    # unless the client id's unique constraint says a retry of this send racing us
-    # was stored first: then the seq is given back (no one else can have taken the
-    # one after it while we hold the lock) and the stored message returned.
-    seq = await _next_seq(ctx, conversation)
-    message = await ctx.db.scalar(
-        _insert_unless_stored(ctx)
-        .values(
-            conversation_id=conversation.id,
-            seq=seq,
-            sender_id=user.id,
-            client_id=client_id,
-            kind=kind,
-            body=body,
-            photo_id=photo_id,
-            data={"fraud": fraud} if fraud else {},
-            created_at=utcnow(),
+    if limit:
+        await limit_send(ctx)
+    return CheckedSend(conversation_id, client_id, access, kind, body, photo_id, fraud)
+
+
+async def limit_send(ctx: Ctx) -> None:
+    """Count a send against the sender's message rate limit (429 when over)."""
+    user_id = ctx.require_user().id
+    await ctx.limit(ctx.svc.settings.message_limit_per_user, "message", str(user_id))
+
+
+async def store_send(ctx: Ctx, send: CheckedSend) -> tuple[Message, bool]:
+    """Store a checked send: the next seq, the row, the sender's read position,
+    the events; the doorbell after commit. (False, with the stored message, when
+    a retry of it racing this one was stored first.)"""
+    user = ctx.require_user()
+    access, conversation_id, now = send.access, send.conversation_id, utcnow()
+    users = (access.buyer_id, access.seller_id)
+    if access.left:  # writing again brings back one who left
+        conversation = await ctx.db.get(Conversation, conversation_id)
+        me = await ctx.db.get(Participant, (conversation_id, user.id))
+        assert conversation is not None and me is not None
+        await rejoin(ctx, conversation, me)
+    data: dict[str, Any] = {"fraud": send.fraud} if send.fraud else {}
+    values = {
+        "conv": conversation_id,
+        "me": user.id,
+        "cid": send.client_id,
+        "at": now,
+        "mkind": send.kind,
+        "mbody": send.body,
+        "mphoto": send.photo_id,
+        "mdata": data,
+        "sess": ctx.session_id,
+        "mlen": len(send.body),
+        "mrole": access.role,
+    }
+    seq, message_id = await _store(ctx, access.listing_id, values)
+    if message_id is None:
+        # The client id's unique constraint says a retry of this send racing us was
+        # stored first: give the seq back (no one else can have taken the one after
+        # it while we hold the conversation's row lock) and return the stored one.
+        await (await ctx.db.connection()).execute(
+            statements.GIVE_BACK_SEQ, {"conv": conversation_id}
         )
-        .returning(Message)
-    )
-    if message is None:
-        await ctx.db.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation.id)
-            .values(last_seq=Conversation.last_seq - 1)
-        )
-        return await _stored(ctx, conversation, client_id), False
-    me.last_read_seq = seq
-    ctx.record(
-        "message_sent",
-        conversation_id=conversation.id,
-        listing_id=conversation.listing_id,
+        return await _stored(ctx, conversation_id, send.client_id), False
+    message = Message(
+        id=message_id,
+        conversation_id=conversation_id,
         seq=seq,
-        kind=kind,
-        length=len(body),
-        role=me.role,
+        sender_id=user.id,
+        client_id=send.client_id,
+        kind=send.kind,
+        body=send.body,
+        photo_id=send.photo_id,
+        data=data,
+        created_at=now,
     )
-    if fraud:
+    if send.fraud:
         ctx.record(  # the receiver's event: the card is theirs
             "fraud_warning_shown",
-            user_id=other,
-            conversation_id=conversation.id,
+            user_id=users[0] if user.id == users[1] else users[1],
+            conversation_id=conversation_id,
             seq=seq,
             sender_id=user.id,
-            signals=fraud["signals"],
+            signals=send.fraud["signals"],
         )
-    ring(ctx, conversation, seq, message=message)
+    ring(ctx, conversation_id, users, seq, message=message)
     return message, True
 
 
-def _build_send_access() -> Select[Any]:
-    me: BindParameter[int] = bindparam("me")
-    client_id: BindParameter[str] = bindparam("client_id")
-    other = case((Conversation.buyer_id == me, Conversation.seller_id), else_=Conversation.buyer_id)
-    them = aliased(Participant)
-    earlier = (
-        select(Message.conversation_id)
-        .where(Message.sender_id == me, Message.client_id == client_id)
-        .scalar_subquery()
-    )
-    blocked = exists().where(
-        or_(
-            and_(Block.blocker_id == me, Block.blocked_id == other),
-            and_(Block.blocker_id == other, Block.blocked_id == me),
-        )
-    )
-    they_left = (
-        select(them.left_at)
-        .where(them.conversation_id == Conversation.id, them.user_id != me)
-        .scalar_subquery()
-    )
-    return (
-        select(Conversation, Participant, earlier, blocked, they_left)
-        .join(Participant, Participant.conversation_id == Conversation.id)
-        .where(Conversation.id == bindparam("conversation_id"), Participant.user_id == me)
-    )
-
-
-# Built once: composing it (an alias, a CASE, two subqueries) costs more CPU than
-# running it, and it is on every message's path.
-_SEND_ACCESS = _build_send_access()
+@dataclass(frozen=True, slots=True)
+class SendAccess:
+    buyer_id: int
+    seller_id: int
+    listing_id: int
+    role: str
+    left: bool  # the sender left the conversation
+    earlier_in: int | None  # the conversation of an earlier message with this client id
+    blocked: bool  # either side blocked the other
+    they_left: bool
+    restricted: bool  # a ban or suspension in force
 
 
 async def _access_for_send(
-    ctx: Ctx, conversation_id: int, client_id: str
-) -> tuple[Conversation, Participant, int | None, bool, bool]:
-    """:func:`access_conversation_by_id` and what a send must know besides, in one
-    round trip: the conversation of an earlier message with this client id (a
-    retry), whether either side blocked the other, whether the other side left."""
+    ctx: Ctx, conversation_id: int, client_id: str, now: datetime
+) -> SendAccess:
+    """:func:`access_conversation_by_id` and everything else a send must know, in
+    one round trip (:data:`statements.ACCESS`)."""
     params = {
         "me": ctx.require_user().id,
-        "client_id": client_id[:64],
-        "conversation_id": conversation_id,
+        "cid": client_id[:64],
+        "conv": conversation_id,
+        "at": now,
     }
-    row = (await ctx.db.execute(_SEND_ACCESS, params)).first()
+    row = (await (await ctx.db.connection()).execute(statements.ACCESS, params)).first()
     if row is None:
         raise NotFound(N_("대화를 찾을 수 없어요."))
-    conversation, mine, earlier_in, is_blocked, left_at = row.tuple()
-    return conversation, mine, earlier_in, bool(is_blocked), left_at is not None
+    if not row.alive:  # the account was deleted while its socket stayed open
+        raise AuthenticationRequired()
+    return SendAccess(
+        buyer_id=row.buyer_id,
+        seller_id=row.seller_id,
+        listing_id=row.listing_id,
+        role=row.role,
+        left=row.left_at is not None,
+        earlier_in=row.earlier_in,
+        blocked=bool(row.blocked),
+        they_left=row.they_left_at is not None,
+        restricted=bool(row.restricted),
+    )
 
 
-async def _stored(ctx: Ctx, conversation: Conversation, client_id: str) -> Message:
+async def _store(ctx: Ctx, listing_id: int, values: dict[str, Any]) -> tuple[int, int | None]:
+    """The next seq and the message row (None when a racing retry was stored
+    first), the sender's read position and the ``message_sent`` event."""
+    conn = await ctx.db.connection()
+    if conn.dialect.name == "postgresql":
+        row = (await conn.execute(statements.WRITE_PG, values)).one()
+        return int(row.seq), row.message_id
+    seq = int((await conn.execute(statements.NEXT_SEQ, values)).scalar_one())
+    message_id = (await conn.execute(statements.INSERT_SQLITE, {**values, "mseq": seq})).scalar()
+    if message_id is None:
+        return seq, None
+    await conn.execute(statements.READ_UP_TO, {**values, "mseq": seq})
+    properties = {
+        "conversation_id": values["conv"],
+        "listing_id": listing_id,
+        "seq": seq,
+        "kind": values["mkind"],
+        "length": values["mlen"],
+        "role": values["mrole"],
+    }
+    await conn.execute(statements.EVENT, {**values, "props": properties})
+    return seq, int(message_id)
+
+
+async def _stored(ctx: Ctx, conversation_id: int, client_id: str) -> Message:
     """The caller's stored message with ``client_id``; it must be in this conversation."""
     stored = await ctx.db.scalar(
         select(Message).where(
             Message.sender_id == ctx.require_user().id, Message.client_id == client_id
         )
     )
-    if stored is None or stored.conversation_id != conversation.id:
+    if stored is None or stored.conversation_id != conversation_id:
         raise Conflict(N_("메시지 식별자가 다른 대화에서 이미 쓰였어요."), field="client_id")
     return stored
-
-
-def _insert_unless_stored(ctx: Ctx) -> Any:
-    """INSERT INTO messages … ON CONFLICT (sender_id, client_id) DO NOTHING."""
-    insert: Any = sqlite_insert if ctx.db.get_bind().dialect.name == "sqlite" else pg_insert
-    return insert(Message).on_conflict_do_nothing(index_elements=["sender_id", "client_id"])
 
 
 async def mark_read(ctx: Ctx, conversation_id: int, seq: int) -> Participant:
@@ -361,7 +433,7 @@ async def mark_read(ctx: Ctx, conversation_id: int, seq: int) -> Participant:
     if seq > me.last_read_seq:
         me.last_read_seq = seq
         ctx.record("messages_read", conversation_id=conversation.id, seq=seq, role=me.role)
-        ring(ctx, conversation, seq, kind="read")
+        ring(ctx, conversation.id, _users(conversation), seq, kind="read")
     return me
 
 

@@ -63,6 +63,7 @@ from sqlalchemy import select
 
 from dongne.accounts.models import AuthSession, User
 from dongne.chat import queries, service
+from dongne.chat.groupcommit import GroupCommit, Send
 from dongne.chat.models import Participant
 from dongne.db import utcnow
 from dongne.kit.errors import DomainError
@@ -81,7 +82,7 @@ HELLO_SECONDS = 10.0
 CLOSE_UNAUTHORISED = 4401
 
 
-async def _authenticate(websocket: WebSocket) -> int | None:
+async def _authenticate(websocket: WebSocket) -> User | None:
     """The Authorization header (``Bearer …``) for apps; the session cookie for
     browsers, accepted only from our own origin so another site cannot open a
     socket with a visitor's cookie. Never a token in the URL: servers, proxies
@@ -100,16 +101,16 @@ async def _authenticate(websocket: WebSocket) -> int | None:
     if not token:
         return None
     async with svc.db.sessions() as db:
-        user_id = await db.scalar(
-            select(AuthSession.user_id)
-            .join(User, User.id == AuthSession.user_id)
+        user: User | None = await db.scalar(
+            select(User)
+            .join(AuthSession, User.id == AuthSession.user_id)
             .where(
                 AuthSession.token_hash == token_digest(token),
                 AuthSession.expires_at > utcnow(),
                 User.deleted_at.is_(None),
             )
         )
-    return int(user_id) if user_id is not None else None
+    return user
 
 
 class WorkerSweep:
@@ -163,10 +164,14 @@ class WorkerSweep:
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, user_id: int) -> None:
+    def __init__(self, websocket: WebSocket, user: User) -> None:
         self.ws = websocket
         self.svc = websocket.app.state.services
-        self.user_id = user_id
+        # Read when the socket opened; a send re-checks in its own statement that the
+        # account still exists and is free to act (see chat.statements.ACCESS), other
+        # frames read it afresh.
+        self.user = user
+        self.user_id = user.id
         self.cursors: dict[int, int] = {}  # conversation → last seq delivered
         self._send_lock = asyncio.Lock()
         self._deliver_lock = asyncio.Lock()
@@ -256,11 +261,11 @@ class Connection:
             if kind == "send":
                 await self._send_message(frame)
             elif kind == "read":
-                async with self._ctx() as ctx:
+                async with self._ctx(fresh=True) as ctx:
                     await service.mark_read(ctx, int(frame["conversation_id"]), int(frame["seq"]))
             elif kind == "sync":
                 conversation = int(frame["conversation_id"])
-                async with self._ctx() as ctx:
+                async with self._ctx(fresh=True) as ctx:
                     await service.access_conversation_by_id(ctx, conversation)
                 self.cursors[conversation] = max(0, int(frame.get("after", 0)))
                 await self._catch_up([conversation])
@@ -308,30 +313,38 @@ class Connection:
 
     async def _send_message(self, frame: dict[str, Any]) -> None:
         photo = frame.get("photo_id")
-        async with self._ctx() as ctx:
-            message, _created = await service.send_message(
-                ctx,
-                int(frame["conversation_id"]),
-                str(frame.get("client_id", "")),
+        client = self.ws.client
+        # Stored with the other sockets' sends waiting at the same time (group commit).
+        message = await GroupCommit.of(self.svc).send(
+            Send(
+                user=self.user,
+                client_ip=client.host if client else "ws",
+                conversation_id=int(frame["conversation_id"]),
+                client_id=str(frame.get("client_id", "")),
                 body=str(frame.get("body", "")),
                 photo_id=int(photo) if photo is not None else None,
             )
-            ack = {
+        )
+        # Acknowledged only once committed: an ack means the message is stored.
+        await self.send(
+            {
                 "type": "ack",
                 "client_id": message.client_id,
                 "conversation_id": message.conversation_id,
                 "seq": message.seq,
                 "message_id": message.id,
             }
-        # Acknowledged only once committed: an ack means the message is stored.
-        await self.send(ack)
+        )
 
     @contextlib.asynccontextmanager
-    async def _ctx(self) -> Any:
+    async def _ctx(self, fresh: bool = False) -> Any:
         async with self.svc.db.transaction() as db:
-            user = await db.get(User, self.user_id)
-            if user is None or user.deleted_at is not None:
-                raise DomainError()
+            user: User | None = self.user
+            if fresh:
+                user = await db.get(User, self.user_id)
+                if user is None or user.deleted_at is not None:
+                    raise DomainError()
+                self.user = user
             client = self.ws.client
             yield Ctx(svc=self.svc, db=db, user=user, client_ip=client.host if client else "ws")
 
@@ -439,10 +452,10 @@ def _parse(raw: str) -> dict[str, Any] | None:
 
 @router.websocket("/ws")
 async def chat_socket(websocket: WebSocket) -> None:
-    user_id = await _authenticate(websocket)
-    if user_id is None:
+    user = await _authenticate(websocket)
+    if user is None:
         await websocket.close(code=CLOSE_UNAUTHORISED)
         return
     await websocket.accept()
     with contextlib.suppress(WebSocketDisconnect):
-        await Connection(websocket, user_id).run()
+        await Connection(websocket, user).run()

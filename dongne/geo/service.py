@@ -6,8 +6,10 @@ it at start-up answers reverse geocoding without touching the database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import TypeVar
 
@@ -166,12 +168,15 @@ async def build_index(db: AsyncSession, coverage_tolerance_km: float) -> Neighbo
             Neighbourhood.radius_km,
         )
     )
-    return NeighbourhoodIndex(
-        [
-            NeighbourhoodRow(id=i, full_name=f, name=n, lat=la, lon=lo, radius_km=r)
-            for i, f, n, la, lo, r in rows
-        ],
-        coverage_tolerance_km=coverage_tolerance_km,
+    found = [
+        NeighbourhoodRow(id=i, full_name=f, name=n, lat=la, lon=lo, radius_km=r)
+        for i, f, n, la, lo, r in rows
+    ]
+    # Building the grid over every neighbourhood takes about a second of CPU: in a
+    # thread, so the event loop (and uvicorn's health check of a starting worker)
+    # keeps its turn instead of waiting for all of it.
+    return await asyncio.to_thread(
+        partial(NeighbourhoodIndex, found, coverage_tolerance_km=coverage_tolerance_km)
     )
 
 

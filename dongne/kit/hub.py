@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -70,6 +70,11 @@ class Hub:
 
     async def publish(self, channel: str, notice: Notice) -> None:
         self._deliver(channel, notice)
+
+    async def publish_many(self, channels: Sequence[str], notice: Notice) -> None:
+        """The same notice on several channels (a message's two participants)."""
+        for channel in channels:
+            self._deliver(channel, notice)
 
     def deliver_local(self, channel: str, notice: Notice) -> None:
         """Hand a notice to this process's listeners only (not through Redis)."""
@@ -140,6 +145,17 @@ class RedisHub(Hub):
             await self._redis.publish(self._prefix + channel, json.dumps(notice))
         except Exception:  # the database has the record; receivers catch up on reconnect
             log.warning("redis publish failed on %s", channel, exc_info=True)
+
+    async def publish_many(self, channels: Sequence[str], notice: Notice) -> None:
+        """Encoded once, sent in one round trip."""
+        data = json.dumps(notice)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for channel in channels:
+                    pipe.publish(self._prefix + channel, data)
+                await pipe.execute()
+        except Exception:  # the database has the record; receivers catch up on reconnect
+            log.warning("redis publish failed on %s", ", ".join(channels), exc_info=True)
 
     async def _first_listener(self, channel: str) -> None:
         with contextlib.suppress(Exception):

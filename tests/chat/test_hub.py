@@ -54,3 +54,26 @@ async def test_after_a_redis_outage_every_listener_resyncs_once_it_is_back(redis
             assert one.queue.qsize() == 0
     finally:
         await hub.close()
+
+
+async def test_one_notice_reaches_every_channel_it_is_published_on(redis: str) -> None:
+    """A message's notice goes to both participants in one pipeline (publish_many),
+    through Redis and in process alike; a channel not named hears nothing."""
+    from dongne.kit.hub import Hub
+
+    prefix = f"test-{secrets.token_hex(4)}:"
+    for hub in (RedisHub(redis, prefix=prefix), Hub()):
+        await hub.start()
+        try:
+            async with (
+                hub.subscribe("chat:1") as one,
+                hub.subscribe("chat:2") as two,
+                hub.subscribe("chat:3") as three,
+            ):
+                notice = {"type": "message", "conversation_id": 5, "seq": 2, "frame": "{}"}
+                await hub.publish_many(["chat:1", "chat:2"], notice)
+                assert await one.get(10) == notice
+                assert await two.get(10) == notice
+                assert await three.get(0.5) is None
+        finally:
+            await hub.close()

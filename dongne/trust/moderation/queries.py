@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
@@ -54,21 +54,24 @@ async def sanction_facts(db: AsyncSession, user_id: int, since: datetime) -> lis
     return out
 
 
+def in_force(user_id: Any, now: Any) -> ColumnElement[bool]:
+    """The sanctions that keep ``user_id`` from acting at ``now`` (values, columns or
+    bind parameters): what :func:`active_restriction` reads, for a statement that
+    only needs to know whether there is one (chat checks it inside every send)."""
+    return and_(
+        Sanction.user_id == user_id,
+        Sanction.kind.in_((BAN_KIND, SUSPENSION)),
+        Sanction.starts_at <= now,
+        or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
+    )
+
+
 async def active_restriction(
     db: AsyncSession, user_id: int, now: datetime | None = None
 ) -> Sanction | None:
     """The ban, or else the suspension ending last, in force now; None if free to act."""
     now = now or utcnow()
-    rows = list(
-        await db.scalars(
-            select(Sanction).where(
-                Sanction.user_id == user_id,
-                Sanction.kind.in_((BAN_KIND, SUSPENSION)),
-                Sanction.starts_at <= now,
-                (Sanction.ends_at.is_(None)) | (Sanction.ends_at > now),
-            )
-        )
-    )
+    rows = list(await db.scalars(select(Sanction).where(in_force(user_id, now))))
     for s in rows:
         if s.kind == BAN_KIND:
             return s

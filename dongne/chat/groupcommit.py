@@ -1,0 +1,190 @@
+"""Group commit for the sends of a worker's sockets.
+
+Each send over a socket used to be a transaction of its own: a connection from
+the pool (checked with a ping, itself a transaction on PostgreSQL), BEGIN, the
+statements, COMMIT, and the ORM session around them: more CPU than the message.
+Here the sends that arrive while one transaction is being stored wait for the
+next, and each transaction stores every send waiting (up to :data:`MAX_BATCH`):
+the same statements per message, the rest once per batch. Nothing waits for a
+timer: a lone send is stored at once, and under load the batches grow. Up to
+:data:`LANES` batches are stored at once (one on SQLite, which has one writer).
+
+What a send is promised does not change. Each message is stored with its seq in
+one transaction (its batch's), and its sender is acknowledged, and anyone told,
+only after that transaction commits. A send refused by a check (404, 422, 403,
+429…) is refused alone: checks write nothing (:func:`service.check_send`). If
+storing fails, the batch rolls back and every send in it gets the error, as a
+lone failed send did, and its client retries; the client id keeps a retry from
+storing twice. A socket has one send in flight at a time, so its sends stay in
+order; every batch takes the conversations' row locks in id order, so two
+batches (of this worker or another) cannot deadlock on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dongne.accounts.models import User
+from dongne.chat import service
+from dongne.chat.models import Message
+from dongne.db import run_after_commit
+from dongne.kit.errors import DomainError
+from dongne.web import Ctx
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 64
+LANES = 4
+LIMITS_AT_ONCE = 16  # rate-limit hits in flight per batch (Redis pools hold 100)
+
+
+class BatchRolledBack(Exception):
+    """Another send of the batch failed while storing: nothing of it was stored."""
+
+
+@dataclass
+class Send:
+    user: User
+    client_ip: str
+    conversation_id: int
+    client_id: str
+    body: str
+    photo_id: int | None
+    done: asyncio.Future[Message] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class GroupCommit:
+    """One per worker (per hub, like the sweep): a task that stores what waits."""
+
+    _by_hub: ClassVar[weakref.WeakKeyDictionary[Any, GroupCommit]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, svc: Any) -> None:
+        self.svc = svc
+        self.waiting: list[Send] = []
+        # Batches stored at once, each on its own connection: a batch spends most of
+        # its time waiting for the database, so one lane alone leaves the worker idle.
+        # SQLite has one writer: one lane.
+        self.lanes = 1 if svc.db.dialect == "sqlite" else LANES
+        self.running = 0
+        self.lanes_running: set[asyncio.Task[None]] = set()
+        self.publishing: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of(cls, svc: Any) -> GroupCommit:
+        found = cls._by_hub.get(svc.hub)
+        if found is None:
+            found = cls._by_hub[svc.hub] = cls(svc)
+        return found
+
+    async def send(self, send: Send) -> Message:
+        """The stored message (new, or the one a retry had stored), once committed."""
+        self.waiting.append(send)
+        if self.running < self.lanes:
+            self.running += 1
+            lane = asyncio.create_task(self._lane(), name="chat-group-commit")
+            self.lanes_running.add(lane)  # a reference, so the task is not collected
+            lane.add_done_callback(self.lanes_running.discard)
+        return await send.done
+
+    async def _lane(self) -> None:
+        """Store what waits, a batch at a time, until nothing does."""
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+                try:
+                    await self._store(batch)
+                except Exception as exc:  # even the rollback failed: answer every send
+                    log.warning("chat group commit failed", exc_info=True)
+                    for send in batch:
+                        if not send.done.done():
+                            send.done.set_exception(BatchRolledBack(str(exc)))
+        finally:
+            self.running -= 1
+
+    async def _store(self, batch: list[Send]) -> None:
+        stored: list[tuple[Send, Message]] = []
+        async with self.svc.db.sessions() as db:
+            try:
+                checked = await self._check(db, batch, stored)
+                checked.sort(key=lambda item: item[2].conversation_id)  # lock order
+                for send, ctx, ready in checked:
+                    try:
+                        message, _created = await service.store_send(ctx, ready)
+                    except Exception as exc:
+                        send.done.set_exception(exc)  # its own error; the others below
+                        raise
+                    stored.append((send, message))
+                await db.commit()
+            except Exception as exc:
+                db.info.pop("after_commit", None)
+                with contextlib.suppress(Exception):  # the connection may be gone
+                    await db.rollback()
+                # Nothing of the batch was stored: every send not yet answered fails
+                # as a lone send whose transaction failed does (its client retries).
+                for send in batch:
+                    if not send.done.done():
+                        send.done.set_exception(BatchRolledBack(str(exc)))
+                return
+            except BaseException:
+                for send in batch:
+                    send.done.cancel()
+                raise
+        for send, message in stored:
+            if not send.done.done():
+                send.done.set_result(message)
+        # The doorbells, in commit order, while the next batch is being stored.
+        self.publishing = asyncio.create_task(self._publish(self.publishing, db))
+
+    async def _check(
+        self, db: AsyncSession, batch: list[Send], stored: list[tuple[Send, Message]]
+    ) -> list[tuple[Send, Ctx, service.CheckedSend]]:
+        """Every send's checks; the refused are answered now, retries go to ``stored``.
+        The rate-limit hits (a round trip each when the counters are in Redis) go
+        out together, :data:`LIMITS_AT_ONCE` at a time."""
+        checked: list[tuple[Send, Ctx, service.CheckedSend]] = []
+        for send in batch:
+            ctx = Ctx(svc=self.svc, db=db, user=send.user, client_ip=send.client_ip)
+            try:
+                found = await service.check_send(
+                    ctx,
+                    send.conversation_id,
+                    send.client_id,
+                    body=send.body,
+                    photo_id=send.photo_id,
+                    limit=False,
+                )
+            except DomainError as exc:  # refused: this send alone
+                send.done.set_exception(exc)
+                continue
+            if isinstance(found, Message):  # a retry: acknowledged after commit
+                stored.append((send, found))
+            else:
+                checked.append((send, ctx, found))
+        limited: list[BaseException | None] = []
+        for start in range(0, len(checked), LIMITS_AT_ONCE):  # the store's pool is finite
+            limited += await asyncio.gather(
+                *(service.limit_send(ctx) for _, ctx, _ in checked[start : start + LIMITS_AT_ONCE]),
+                return_exceptions=True,
+            )
+        allowed = []
+        for item, outcome in zip(checked, limited, strict=True):
+            if isinstance(outcome, BaseException):
+                item[0].done.set_exception(outcome)  # over the limit: this send alone
+            else:
+                allowed.append(item)
+        return allowed
+
+    @staticmethod
+    async def _publish(before: asyncio.Task[None] | None, db: AsyncSession) -> None:
+        if before is not None:
+            await asyncio.wait([before])  # in commit order; never raises
+        await run_after_commit(db)
