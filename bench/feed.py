@@ -6,7 +6,7 @@
 The dataset: every neighbourhood loaded by the real loader into a migrated database, a few
 thousand users and N listings spread over real neighbourhoods (45 % Seoul, 25 % Seoul's
 satellite cities in Gyeonggi, 10 % Incheon, 20 % the rest of the country), with their search
-terms made by the application's own ``document_terms`` (as ``listings.service._index`` does).
+terms made by the application's own ``document_terms`` (as ``listings.service.writing._index`` does).
 It is generated once into a SQLite file under ``--cache`` (var/bench/), keyed by
 GENERATOR_VERSION, the arguments that shape it and the source of listings/text.py, and the
 PostgreSQL database of the same name is COPYed from that file; a later run reuses both
@@ -585,7 +585,7 @@ def generate(
                 None,
             )
         )
-        # Exactly what listings.service._index stores, with the listing's sort_at (as SQLite
+        # Exactly what listings.service.writing._index stores, with the listing's sort_at (as SQLite
         # stores it) and is_listed copied into each posting.
         terms = document_terms(title, description, extra=(CATEGORIES[slug],))
         sort_at, listed = sqlite_time(bumped or created), not hidden
