@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
-from dongne.listings import queries, service
+from dongne.listings import browse, queries, service
 from dongne.listings.browse import (
     listing_out,
     my_keywords,
@@ -177,25 +177,8 @@ async def related(ctx: CtxDep, listing_id: int) -> dict[str, list[ListingCard]]:
     inside the viewer's range)."""
     place = await service.viewer_place(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
-    others = await queries.seller_listing_ids(
-        ctx.db, listing.seller_id, status=None, include_hidden=False, exclude=listing.id, limit=6
-    )
-    similar: list[int] = []
-    if place is not None:
-        targets = await queries.range_targets(ctx.db, *place)
-        ids, _ = await queries.feed_ids(
-            ctx.db,
-            targets,
-            queries.FeedFilter(category=listing.category, hide_sold=True),
-            None,
-            limit=7,
-        )
-        similar = [i for i in ids if i != listing.id][:6]
-    media = ctx.svc.media
-    return {
-        "seller_others": await queries.cards(ctx.db, media, others),
-        "similar": await queries.cards(ctx.db, media, similar),
-    }
+    others, similar = await browse.related(ctx, listing, place)
+    return {"seller_others": others, "similar": similar}
 
 
 @router.get("/me/listings")

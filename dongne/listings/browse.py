@@ -13,7 +13,7 @@ from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
 from dongne.listings import queries, service
 from dongne.listings.models import CATEGORIES, KeywordAlert, Listing, ListingLike, ListingPhoto
-from dongne.listings.schemas import KeywordOut, ListingOut, Page, PhotoOut, SellerOut
+from dongne.listings.schemas import KeywordOut, ListingCard, ListingOut, Page, PhotoOut, SellerOut
 from dongne.listings.text import query_plan
 from dongne.photos.models import Photo
 from dongne.web import Ctx
@@ -165,3 +165,26 @@ async def my_keywords(ctx: Ctx) -> list[KeywordOut]:
         select(KeywordAlert).where(KeywordAlert.user_id == user.id).order_by(KeywordAlert.id)
     )
     return [KeywordOut(id=k.id, keyword=k.keyword, created_at=k.created_at) for k in rows]
+
+
+async def related(
+    ctx: Ctx, listing: Listing, place: tuple[str, int] | None
+) -> tuple[list[ListingCard], list[ListingCard]]:
+    """The seller's other listings, and similar ones nearby (same category, inside
+    the viewer's range, not already among the seller's)."""
+    others = await queries.seller_listing_ids(
+        ctx.db, listing.seller_id, status=None, include_hidden=False, exclude=listing.id, limit=6
+    )
+    similar: list[int] = []
+    if place is not None:
+        targets = await queries.range_targets(ctx.db, *place)
+        ids, _ = await queries.feed_ids(
+            ctx.db,
+            targets,
+            queries.FeedFilter(category=listing.category, hide_sold=True),
+            None,
+            limit=13,
+        )
+        similar = [i for i in ids if i != listing.id and i not in others][:6]
+    media = ctx.svc.media
+    return await queries.cards(ctx.db, media, others), await queries.cards(ctx.db, media, similar)

@@ -329,8 +329,13 @@ def test_related_listings(client: httpx.Client, resident: Make) -> None:
     seller = resident("논현동", level=0)
     a = post(client, seller, category="sports")
     b = post(client, seller, category="sports")
+    neighbour = resident("논현동", level=0)
+    c = post(client, neighbour, category="sports")
     viewer = resident("논현동", level=0)
     related = client.get(f"/api/v1/listings/{a['id']}/related", headers=viewer.auth).json()
-    assert b["id"] in [c["id"] for c in related["seller_others"]]
-    assert a["id"] not in [c["id"] for c in related["seller_others"]]
-    assert b["id"] in [c["id"] for c in related["similar"]]
+    others = [card["id"] for card in related["seller_others"]]
+    similar = [card["id"] for card in related["similar"]]
+    assert b["id"] in others and a["id"] not in others
+    # Similar ones nearby, not the listing itself nor again the seller's others.
+    assert c["id"] in similar
+    assert a["id"] not in similar and b["id"] not in similar

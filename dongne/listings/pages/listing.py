@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from dongne.kit.errors import DomainError, InvalidInput
 from dongne.kit.i18n import N_
 from dongne.kit.templating import render
-from dongne.listings import browse, queries, service
+from dongne.listings import browse, service
 from dongne.listings.models import (
     SOLD,
     STATUSES,
@@ -22,7 +22,6 @@ from dongne.listings.pages.common import (
     refused,
     reraise_unless_form_error,
 )
-from dongne.listings.schemas import ListingCard
 from dongne.notifications.pages import render_page
 from dongne.web import Ctx, CtxDep
 
@@ -67,28 +66,6 @@ async def edit_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 # ---- a listing --------------------------------------------------------------------
 
 
-async def related(
-    ctx: Ctx, listing: Listing, place: tuple[str, int] | None
-) -> tuple[list[ListingCard], list[ListingCard]]:
-    """The seller's other listings, and similar ones (same category) in range."""
-    others = await queries.seller_listing_ids(
-        ctx.db, listing.seller_id, status=None, include_hidden=False, exclude=listing.id, limit=6
-    )
-    similar: list[int] = []
-    if place is not None:
-        targets = await queries.range_targets(ctx.db, *place)
-        ids, _ = await queries.feed_ids(
-            ctx.db,
-            targets,
-            queries.FeedFilter(category=listing.category, hide_sold=True),
-            None,
-            limit=7,
-        )
-        similar = [i for i in ids if i != listing.id and i not in others][:6]
-    media = ctx.svc.media
-    return await queries.cards(ctx.db, media, others), await queries.cards(ctx.db, media, similar)
-
-
 async def detail_page(
     request: Request,
     ctx: Ctx,
@@ -98,7 +75,7 @@ async def detail_page(
     status: int = 200,
 ) -> HTMLResponse:
     out = await browse.listing_out(ctx, listing)
-    others, similar = await related(ctx, listing, place)
+    others, similar = await browse.related(ctx, listing, place)
     allowed = service.TRANSITIONS.get(out.status, set()) | {out.status}
     from dongne.trust.moderation.pages import listing_trust
 
