@@ -17,8 +17,8 @@ from dongne.chat.models import PHOTO, SYSTEM
 from dongne.chat.schemas import ConversationOut, MessageOut
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import SEOUL, environment, render
-from dongne.listings import pages as listing_pages  # noqa: F401  (registers ago, won, status_name)
 from dongne.listings.models import STATUSES
+from dongne.listings.pages import verification_needed  # also registers ago, won, status_name
 from dongne.listings.service import VerificationRequired
 from dongne.notifications.pages import render_page
 from dongne.trust.moderation.pages import script_text as trust_script_text
@@ -201,13 +201,7 @@ async def start(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     try:
         conversation = await service.start_conversation(ctx, listing_id)
     except VerificationRequired as exc:
-        return await render_page(
-            request,
-            ctx,
-            "listings/verify_needed.html",
-            {"detail": exc.text(), "days": ctx.svc.settings.verification_days},
-            status=exc.status,
-        )
+        return await verification_needed(request, ctx, exc)
     return RedirectResponse(f"/chats/{conversation.id}", status_code=303)
 
 

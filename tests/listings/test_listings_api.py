@@ -339,3 +339,18 @@ def test_related_listings(client: httpx.Client, resident: Make) -> None:
     # Similar ones nearby, not the listing itself nor again the seller's others.
     assert c["id"] in similar
     assert a["id"] not in similar and b["id"] not in similar
+
+
+def test_pages_that_need_a_verification_say_so(client: httpx.Client, resident: Make) -> None:
+    item = post(client, resident("역삼동"))
+    acc = signup(client)
+    for method, url in (
+        ("GET", "/listings/new"),
+        ("GET", "/businesses/new"),
+        ("POST", f"/listings/{item['id']}/chat"),
+    ):
+        r = client.request(method, url, headers={**acc.auth, "Accept": "text/html"})
+        assert r.status_code == 403, (url, r.text[:300])
+        assert 'data-testid="verify-needed"' in r.text
+        assert "동네 인증이 필요해요. 내 동네에서 위치를 인증해 주세요." in r.text
+        assert "인증은 30일 동안 유지돼요" in r.text

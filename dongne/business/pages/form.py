@@ -21,6 +21,7 @@ from dongne.business.schemas import (
 )
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import gettext
+from dongne.listings.pages import verification_needed
 from dongne.listings.service import VerificationRequired, require_verified_place
 from dongne.notifications.pages import render_page
 from dongne.photos.processing import MAX_PHOTO_BYTES, PhotoTooLarge
@@ -93,13 +94,7 @@ async def new_page(request: Request, ctx: CtxDep) -> Response:
     try:
         _link, place = await require_verified_place(ctx)
     except VerificationRequired as exc:
-        return await render_page(
-            request,
-            ctx,
-            "listings/verify_needed.html",
-            {"detail": exc.text(), "days": ctx.svc.settings.verification_days},
-            status=exc.status,
-        )
+        return await verification_needed(request, ctx, exc)
     context: dict[str, Any] = {
         "business": None,
         "values": {},

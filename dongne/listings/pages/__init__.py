@@ -25,6 +25,7 @@ from dongne.listings.pages.common import (
     refused,
     reraise_unless_form_error,
     status_name,
+    verification_needed,
     won,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "reraise_unless_form_error",
     "router",
     "status_name",
+    "verification_needed",
     "won",
 ]

@@ -10,6 +10,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
+from fastapi.responses import HTMLResponse
 
 from dongne.db import utcnow
 from dongne.geo.queries import get_neighbourhood
@@ -25,6 +26,7 @@ from dongne.listings.models import (
     STATUSES,
 )
 from dongne.listings.schemas import ListingCard, Page
+from dongne.notifications.pages import render_page
 from dongne.web import Ctx
 
 Category = Annotated[str | None, Query(max_length=32)]
@@ -173,3 +175,14 @@ async def browsing_place(ctx: Ctx) -> Place | None:
         return None
     found = await get_neighbourhood(ctx.db, chosen[0])
     return Place(chosen[0], found.name if found else chosen[0], verified=False, visitor=True)
+
+
+async def verification_needed(
+    request: Request, ctx: Ctx, exc: service.VerificationRequired
+) -> HTMLResponse:
+    """The page that sends someone without a current 동네 인증 to verify, in place
+    of a form that needs one (writing a listing, opening a shop, starting a chat)."""
+    context = {"detail": exc.text(), "days": ctx.svc.settings.verification_days}
+    return await render_page(
+        request, ctx, "listings/verify_needed.html", context, status=exc.status
+    )

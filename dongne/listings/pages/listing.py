@@ -21,6 +21,7 @@ from dongne.listings.pages.common import (
     is_htmx,
     refused,
     reraise_unless_form_error,
+    verification_needed,
 )
 from dongne.notifications.pages import render_page
 from dongne.web import Ctx, CtxDep
@@ -36,13 +37,7 @@ async def write_page(request: Request, ctx: CtxDep) -> Response:
     try:
         _link, place = await service.require_verified_place(ctx)
     except service.VerificationRequired as exc:
-        return await render_page(
-            request,
-            ctx,
-            "listings/verify_needed.html",
-            {"detail": exc.text(), "days": ctx.svc.settings.verification_days},
-            status=exc.status,
-        )
+        return await verification_needed(request, ctx, exc)
     return await render_page(
         request,
         ctx,
