@@ -29,9 +29,9 @@ from dongne.business.service import (
     verify_business,
 )
 from dongne.db import simulated_clock
+from dongne.demo.simulation import as_person
 from dongne.geo.models import Neighbourhood
-from dongne.kit.errors import DomainError
-from dongne.web import Ctx, job_ctx
+from dongne.web import Ctx
 
 
 @dataclass(frozen=True)
@@ -150,12 +150,7 @@ class Shops:
         """One unit of work as a person; a rule that says no is skipped, as in the
         simulation."""
         self.now += timedelta(minutes=3)
-        try:
-            async with job_ctx(self.svc) as ctx:
-                ctx.user = await ctx.db.get(User, user_id)
-                return await work(ctx)
-        except DomainError:
-            return None
+        return await as_person(self.svc, user_id, work)
 
     async def liven(self, business_id: int, shop: Shop, owner: int, people: list[int]) -> None:
         """News from the owner; neighbours follow and review (those out of range are

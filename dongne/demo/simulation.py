@@ -92,6 +92,28 @@ def korean_midnight(moment: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0) - KST
 
 
+async def as_person(
+    svc: Services,
+    user_id: int | None,
+    work: Callable[[Ctx], Awaitable[Any]],
+    skipped: dict[str, int] | None = None,
+) -> Any:
+    """One unit of work as a person, the way a request would do it; a domain error
+    (a rule said no) rolls the work back, is counted in ``skipped`` and gives None."""
+    from dongne.web import job_ctx
+
+    try:
+        async with job_ctx(svc) as ctx:
+            if user_id is not None:
+                ctx.user = await ctx.db.get(User, user_id)
+            return await work(ctx)
+    except DomainError as exc:
+        if skipped is not None:
+            key = type(exc).__name__
+            skipped[key] = skipped.get(key, 0) + 1
+        return None
+
+
 class Simulation:
     def __init__(
         self,
@@ -127,19 +149,7 @@ class Simulation:
             heapq.heappush(self.queue, (when, next(self.counter), action))
 
     async def as_user(self, user_id: int | None, work: Callable[[Ctx], Awaitable[Any]]) -> Any:
-        """One unit of work as a person, the way a request would do it; a
-        domain error (a rule said no) is counted and the work rolled back."""
-        from dongne.web import job_ctx
-
-        try:
-            async with job_ctx(self.svc) as ctx:
-                if user_id is not None:
-                    ctx.user = await ctx.db.get(User, user_id)
-                return await work(ctx)
-        except DomainError as exc:
-            key = type(exc).__name__
-            self.stats.skipped[key] = self.stats.skipped.get(key, 0) + 1
-            return None
+        return await as_person(self.svc, user_id, work, self.stats.skipped)
 
     def daytime(self, day: int) -> datetime:
         """A moment between 08:00 and 23:00 in Korea on simulated day ``day``."""
