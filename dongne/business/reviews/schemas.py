@@ -15,6 +15,13 @@ BODY_LENGTH = N_("후기는 10~500자로 써 주세요.")
 REPLY_LENGTH = N_("답글은 1~500자로 써 주세요.")
 
 
+def _text(value: str, low: int, high: int, code: str, message: str) -> str:
+    value = clean_text(value).strip()
+    if not low <= len(value) <= high:
+        raise PydanticCustomError(code, message)
+    return value
+
+
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -23,10 +30,7 @@ class ReviewIn(BaseModel):
     @field_validator("content")
     @classmethod
     def _body(cls, value: str) -> str:
-        value = clean_text(value).strip()
-        if not MIN_BODY <= len(value) <= MAX_BODY:
-            raise PydanticCustomError("review_length", BODY_LENGTH)
-        return value
+        return _text(value, MIN_BODY, MAX_BODY, "review_length", BODY_LENGTH)
 
 
 class ReplyIn(BaseModel):
@@ -37,10 +41,7 @@ class ReplyIn(BaseModel):
     @field_validator("content")
     @classmethod
     def _body(cls, value: str) -> str:
-        value = clean_text(value).strip()
-        if not MIN_REPLY <= len(value) <= MAX_REPLY:
-            raise PydanticCustomError("reply_length", REPLY_LENGTH)
-        return value
+        return _text(value, MIN_REPLY, MAX_REPLY, "reply_length", REPLY_LENGTH)
 
 
 class AuthorOut(BaseModel):
