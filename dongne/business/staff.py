@@ -4,7 +4,6 @@ request commits."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +28,7 @@ from dongne.db import AfterCommit, on_commit, utcnow
 from dongne.kit.errors import Conflict, NotFound
 from dongne.kit.i18n import N_
 from dongne.kit.mail import Mailer, compose
-from dongne.kit.scheduler import schedule
+from dongne.kit.scheduler import enqueue
 from dongne.kit.security import new_token, token_digest
 from dongne.web import Ctx
 
@@ -79,10 +78,9 @@ async def invite_staff(ctx: Ctx, business_id: int, email: str) -> BusinessInvita
         ctx.record("staff_invited", business_id=business.id, invitation_id=invitation.id)
     else:
         ctx.record("staff_invitation_resent", business_id=business.id, invitation_id=invitation.id)
-    # One job per mail (not per invitation): a resend while the previous mail is
-    # being sent must not be absorbed by it. The last mail's link is the valid one.
-    key = f"invitation:{invitation.id}:{secrets.token_hex(8)}"
-    await schedule(ctx.db, INVITATION_MAIL, key, now, invitation_id=invitation.id)
+    # One job per mail: a resend while the previous mail is being sent must not be
+    # absorbed by it. The last mail's link is the valid one.
+    await enqueue(ctx.db, INVITATION_MAIL, now, invitation_id=invitation.id)
     on_commit(ctx.db, _wake_scheduler(ctx))
     return invitation
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +46,14 @@ async def schedule(db: AsyncSession, kind: str, key: str, run_at: datetime, **pa
     else:
         job.kind, job.run_at, job.payload = kind, run_at, payload
         job.claimed_at = job.done_at = None
+    await db.flush()
+
+
+async def enqueue(db: AsyncSession, kind: str, run_at: datetime, **payload: Any) -> None:
+    """A job of its own, in the caller's transaction: unlike :func:`schedule`, a
+    later call never replaces it (each of two mails is sent)."""
+    key = f"{kind}:{secrets.token_hex(12)}"
+    db.add(ScheduledJob(kind=kind, key=key, run_at=run_at, payload=payload))
     await db.flush()
 
 
