@@ -26,6 +26,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from dongne.kit import sqlite
+
 log = logging.getLogger(__name__)
 
 NAMING = {
@@ -136,6 +138,9 @@ def _sqlite_begin(
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
+        # The stock aiosqlite dialect, one thread hop per statement (kit/sqlite.py).
+        if url.startswith("sqlite+aiosqlite:"):
+            url = f"sqlite+{sqlite.DRIVER}:" + url.removeprefix("sqlite+aiosqlite:")
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)

@@ -1,0 +1,123 @@
+"""SQLAlchemy's aiosqlite dialect with one thread hop per statement.
+
+aiosqlite runs every call on its connection's own thread, and SQLAlchemy's adapter makes a
+call for each DBAPI step: a read was six round trips to that thread (create the cursor,
+execute, fetch, close the cursor, and a rollback from the session and another from the
+pool when the connection is returned), each a queue put, a thread switch and a wake-up of
+the event loop. Here a statement is one round trip: the cursor is made, the statement run
+and its rows fetched together on the connection's thread. A cursor needs no close of its
+own: its rows are all read in that round trip, after which the sqlite3 module has already
+reset the statement. A commit or rollback with no transaction open (every read outside
+a write, see :mod:`dongne.db`) is a no-op in SQLite, so it is not sent at all.
+
+Everything else (types, SQL, pooling, server-side cursors) is the stock dialect's. ``make_engine``
+selects it for ``sqlite+aiosqlite`` URLs; `bench/feed.py` shows what it saves.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    SQLiteDialect_aiosqlite,
+)
+from sqlalchemy.util.concurrency import await_
+
+DRIVER = "dongne_aiosqlite"
+
+
+class _Cursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_raw",)
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return None  # made on the connection's thread by the first statement
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        self._raw: sqlite3.Cursor | None = None
+        return cursor
+
+    @property
+    def description(self) -> Any:
+        return self._raw.description if self._raw is not None else None
+
+    @property
+    def rowcount(self) -> int:
+        return self._raw.rowcount if self._raw is not None else -1
+
+    @property
+    def lastrowid(self) -> int:
+        return (self._raw.lastrowid if self._raw is not None else None) or 0
+
+    def _run(self, operation: str, parameters: Any, many: bool) -> list[Any] | None:
+        """On the connection's thread: the statement and, for a query, all its rows."""
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = self._connection._conn.cursor()
+        if many:
+            raw.executemany(operation, parameters)
+        else:
+            raw.execute(operation, () if parameters is None else parameters)
+        return raw.fetchall() if raw.description else None
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        async with self._adapt_connection._execute_mutex:
+            rows = await self._connection._execute(self._run, operation, parameters, False)
+            self._rows = collections.deque(rows or ())
+            return self
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        async with self._adapt_connection._execute_mutex:
+            await self._connection._execute(self._run, operation, seq_of_parameters, True)
+            return self
+
+    async def _async_soft_close(self) -> None:
+        return  # the rows were fetched with the statement: nothing is open
+
+    def close(self) -> None:
+        # The sqlite3 cursor stays for rowcount and lastrowid, read after a close.
+        self._rows.clear()
+
+    def nextset(self) -> None:
+        raise NotImplementedError
+
+
+class _Connection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _Cursor
+
+    def _in_transaction(self) -> bool:
+        raw = self._connection._connection
+        return raw is not None and raw.in_transaction
+
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+
+class _DBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _Connection:
+        connection = self.aiosqlite.connect(*arg, **kw)
+        connection._thread.daemon = True
+        return _Connection(self, await_(connection))
+
+
+class Dialect(SQLiteDialect_aiosqlite):
+    supports_statement_cache = True  # compiles exactly as the stock dialect
+
+    @classmethod
+    def import_dbapi(cls) -> _DBAPI:
+        return _DBAPI(aiosqlite, sqlite3)
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, "Dialect")

@@ -1,0 +1,79 @@
+"""The SQLite driver (kit/sqlite.py): one round trip to aiosqlite's thread per statement,
+and the same results, row counts and transactions as the stock dialect."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy.dialects.sqlite import insert
+
+from dongne.db import Database
+from dongne.kit import sqlite
+
+T = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.sqlite3'}")
+    async with database.transaction() as session:
+        await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every call queued for a connection's thread, by name."""
+    seen: Counter[str] = Counter()
+    queue = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        seen[getattr(fn, "__name__", repr(fn))] += 1
+        return await queue(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return seen
+
+
+async def test_sqlite_urls_use_the_one_hop_dialect(db: Database) -> None:
+    assert db.engine.dialect.name == "sqlite"
+    assert isinstance(db.engine.dialect, sqlite.Dialect)
+
+
+async def test_a_read_is_one_round_trip_and_closing_sends_nothing(
+    db: Database, hops: Counter[str]
+) -> None:
+    async with db.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('의자'), ('책상')"))
+    async with db.sessions() as session:  # a connection is already pooled
+        hops.clear()
+        rows = (await session.execute(text("SELECT name FROM t ORDER BY id"))).all()
+    assert [r[0] for r in rows] == ["의자", "책상"]
+    assert hops == Counter({"_run": 1})
+
+
+async def test_writes_commit_and_roll_back(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('가방')"))
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('신발')"))
+            raise RuntimeError
+    async with db.sessions() as session:
+        names = (await session.scalars(text("SELECT name FROM t"))).all()
+    assert names == ["가방"]
+
+
+async def test_row_counts_and_ids_survive_the_closed_result(db: Database) -> None:
+    async with db.transaction() as session:
+        first = await session.execute(insert(T).values(name="시계").on_conflict_do_nothing())
+        again = await session.execute(insert(T).values(name="시계").on_conflict_do_nothing())
+        assert (first.rowcount, again.rowcount) == (1, 0)  # read after the result closed
+        assert first.inserted_primary_key is not None and first.inserted_primary_key[0] >= 1
