@@ -182,13 +182,23 @@ def test_a_reported_message_shows_only_its_own_conversation_as_context(
     assert report(client, deal.seller, "message", message_id).status_code == 422
     r = report(client, deal.buyer, "message", message_id)
     assert r.status_code == 201, r.text
+    # A report from the other conversation, in the same queue page.
+    answer = send(client, other.seller, other.conversation_id, "계좌로 먼저 보내주세요")
+    other_report = report(client, other.buyer, "message", answer.json()["message"]["id"])
+    assert other_report.status_code == 201, other_report.text
 
     operator = make_operator(client, database)
-    item = next(q for q in queue(client, operator) if q["id"] == r.json()["id"])
+    page = queue(client, operator)
+    item = next(q for q in page if q["id"] == r.json()["id"])
     bodies = [line["body"] for line in item["context"]]  # type: ignore[union-attr]
     assert bodies == ["안녕하세요", "네 있어요", "입금 먼저 해주세요", "그건 좀..."]
     assert [line["reported"] for line in item["context"]] == [False, False, True, False]  # type: ignore[union-attr]
     assert item["subject_id"] == deal.seller.id
+    item = next(q for q in page if q["id"] == other_report.json()["id"])
+    assert [(line["body"], line["reported"]) for line in item["context"]] == [  # type: ignore[union-attr]
+        ("다른 방 비밀 얘기", False),
+        ("계좌로 먼저 보내주세요", True),
+    ]
 
 
 def test_suspended_and_banned_users_cannot_post_or_chat_and_fraud_bans_warn_partners(

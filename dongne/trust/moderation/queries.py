@@ -137,34 +137,48 @@ async def _names(db: AsyncSession, ids: set[int]) -> dict[int, str]:
 CONTEXT_BEFORE, CONTEXT_AFTER = 5, 3
 
 
-async def message_context(db: AsyncSession, message_id: int) -> list[ContextLine]:
-    """The reported message with the messages just around it, from its own
-    conversation only."""
-    message = await db.get(Message, message_id)
-    if message is None:
-        return []
-    rows = list(
+async def message_contexts(db: AsyncSession, message_ids: set[int]) -> dict[int, list[ContextLine]]:
+    """Each reported message with the messages just around it, from its own conversation
+    only, by reported message id. Three queries however many messages."""
+    if not message_ids:
+        return {}
+    reported = list(await db.scalars(select(Message).where(Message.id.in_(message_ids))))
+    if not reported:
+        return {}
+    around = list(
         await db.scalars(
             select(Message)
             .where(
-                Message.conversation_id == message.conversation_id,
-                Message.seq >= message.seq - CONTEXT_BEFORE,
-                Message.seq <= message.seq + CONTEXT_AFTER,
+                or_(
+                    *(
+                        and_(
+                            Message.conversation_id == m.conversation_id,
+                            Message.seq >= m.seq - CONTEXT_BEFORE,
+                            Message.seq <= m.seq + CONTEXT_AFTER,
+                        )
+                        for m in reported
+                    )
+                ),
                 Message.kind != SYSTEM,
             )
-            .order_by(Message.seq)
+            .order_by(Message.conversation_id, Message.seq)
         )
     )
-    names = await _names(db, {m.sender_id for m in rows if m.sender_id is not None})
-    return [
-        ContextLine(
-            seq=m.seq,
-            sender=names.get(m.sender_id or 0, "-"),
-            body=m.body if m.kind == TEXT else "[photo]",
-            reported=m.id == message.id,
-        )
-        for m in rows
-    ]
+    names = await _names(db, {m.sender_id for m in around if m.sender_id is not None})
+    return {
+        m.id: [
+            ContextLine(
+                seq=line.seq,
+                sender=names.get(line.sender_id or 0, "-"),
+                body=line.body if line.kind == TEXT else "[photo]",
+                reported=line.id == m.id,
+            )
+            for line in around
+            if line.conversation_id == m.conversation_id
+            and m.seq - CONTEXT_BEFORE <= line.seq <= m.seq + CONTEXT_AFTER
+        ]
+        for m in reported
+    }
 
 
 async def queue(db: AsyncSession, status: str = OPEN, limit: int = 50) -> list[QueueItem]:
@@ -189,20 +203,27 @@ async def _items(db: AsyncSession, reports: list[Report]) -> list[QueueItem]:
             .group_by(Report.target_kind, Report.target_id)
         )
         counts = {(k, int(t)): int(n) for k, t, n in rows}
-    items = []
-    for r in reports:
-        item = QueueItem(
+    # The reported listings and chat excerpts in a few queries, not a few per report.
+    listing_ids = {r.target_id for r in reports if r.target_kind == LISTING}
+    listings = (
+        {x.id: x for x in await db.scalars(select(Listing).where(Listing.id.in_(listing_ids)))}
+        if listing_ids
+        else {}
+    )
+    contexts = await message_contexts(
+        db, {r.target_id for r in reports if r.target_kind == MESSAGE}
+    )
+    return [
+        QueueItem(
             report=r,
             reporter=names.get(r.reporter_id, "-"),
             subject=names.get(r.subject_id, "-"),
             same_target=counts.get((r.target_kind, r.target_id), 1),
+            listing=listings.get(r.target_id) if r.target_kind == LISTING else None,
+            lines=contexts.get(r.target_id, []) if r.target_kind == MESSAGE else [],
         )
-        if r.target_kind == LISTING:
-            item.listing = await db.get(Listing, r.target_id)
-        elif r.target_kind == MESSAGE:
-            item.lines = await message_context(db, r.target_id)
-        items.append(item)
-    return items
+        for r in reports
+    ]
 
 
 async def queue_item(db: AsyncSession, report_id: int) -> QueueItem | None:
