@@ -1031,6 +1031,7 @@ def start_profile(
             str(int(seconds)),
             "--rate",
             "200",
+            "--gil",  # only samples holding the GIL: CPU, not the loop waiting
             "--format",
             "raw",
             "--nonblocking",

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dongne.accounts.models import User
 from dongne.chat import service
 from dongne.chat.models import Message
+from dongne.chat.service.sending import PLAIN, PlainConnection, limit_sends
 from dongne.db import run_after_commit
 from dongne.kit.errors import DomainError
 from dongne.web import Ctx
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
 LANES = 4
-LIMITS_AT_ONCE = 16  # rate-limit hits in flight per batch (Redis pools hold 100)
 
 
 class BatchRolledBack(Exception):
@@ -114,6 +114,8 @@ class GroupCommit:
         stored: list[tuple[Send, Message]] = []
         async with self.svc.db.sessions() as db:
             try:
+                if self.svc.db.dialect == "postgresql":  # its sends' two statements
+                    db.info[PLAIN] = await PlainConnection.of(await db.connection())
                 checked = await self._check(db, batch, stored)
                 checked.sort(key=lambda item: item[2].conversation_id)  # lock order
                 for send, ctx, ready in checked:
@@ -123,8 +125,10 @@ class GroupCommit:
                         send.done.set_exception(exc)  # its own error; the others below
                         raise
                     stored.append((send, message))
+                db.info.pop(PLAIN, None)
                 await db.commit()
             except Exception as exc:
+                db.info.pop(PLAIN, None)
                 db.info.pop("after_commit", None)
                 with contextlib.suppress(Exception):  # the connection may be gone
                     await db.rollback()
@@ -148,8 +152,8 @@ class GroupCommit:
         self, db: AsyncSession, batch: list[Send], stored: list[tuple[Send, Message]]
     ) -> list[tuple[Send, Ctx, service.CheckedSend]]:
         """Every send's checks; the refused are answered now, retries go to ``stored``.
-        The rate-limit hits (a round trip each when the counters are in Redis) go
-        out together, :data:`LIMITS_AT_ONCE` at a time."""
+        The rate-limit hits go out together (one round trip when the counters are
+        in Redis)."""
         checked: list[tuple[Send, Ctx, service.CheckedSend]] = []
         for send in batch:
             ctx = Ctx(svc=self.svc, db=db, user=send.user, client_ip=send.client_ip)
@@ -169,15 +173,10 @@ class GroupCommit:
                 stored.append((send, found))
             else:
                 checked.append((send, ctx, found))
-        limited: list[BaseException | None] = []
-        for start in range(0, len(checked), LIMITS_AT_ONCE):  # the store's pool is finite
-            limited += await asyncio.gather(
-                *(service.limit_send(ctx) for _, ctx, _ in checked[start : start + LIMITS_AT_ONCE]),
-                return_exceptions=True,
-            )
+        limited = await limit_sends([ctx for _, ctx, _ in checked])
         allowed = []
         for item, outcome in zip(checked, limited, strict=True):
-            if isinstance(outcome, BaseException):
+            if outcome is not None:
                 item[0].done.set_exception(outcome)  # over the limit: this send alone
             else:
                 allowed.append(item)

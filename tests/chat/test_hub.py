@@ -77,3 +77,27 @@ async def test_one_notice_reaches_every_channel_it_is_published_on(redis: str) -
                 assert await three.get(0.5) is None
         finally:
             await hub.close()
+
+
+async def test_notices_published_together_arrive_all_and_in_order(redis: str) -> None:
+    """publish_many queues and returns; what queues while a pipeline is out goes in
+    the next one. Every notice still arrives, in the order it was published, at
+    another worker's listener, and a hub that closes sends what it queued first."""
+    prefix = f"test-{secrets.token_hex(4)}:"
+    sender, receiver = RedisHub(redis, prefix=prefix), RedisHub(redis, prefix=prefix)
+    await receiver.start()
+    await sender.start()
+    try:
+        async with receiver.subscribe("chat:1") as one, receiver.subscribe("chat:2") as two:
+            for seq in range(1, 201):
+                await sender.publish_many(["chat:1", "chat:2"], {"type": "message", "seq": seq})
+            await sender.publish("chat:2", {"type": "message", "seq": 201})
+            await sender.close()  # flushes the queue
+            got_one = [await one.get(10) for _ in range(200)]
+            got_two = [await two.get(10) for _ in range(201)]
+            assert [n and n["seq"] for n in got_one] == list(range(1, 201))
+            assert [n and n["seq"] for n in got_two] == list(range(1, 202))
+            assert await one.get(0.5) is None
+    finally:
+        await sender.close()
+        await receiver.close()

@@ -4,11 +4,14 @@ and plain HTTP sending."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dongne.chat import statements
 from dongne.chat.models import (
@@ -30,6 +33,7 @@ from dongne.kit.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    RateLimited,
 )
 from dongne.kit.i18n import N_
 from dongne.web import Ctx
@@ -119,6 +123,22 @@ async def limit_send(ctx: Ctx) -> None:
     await ctx.limit(ctx.svc.settings.message_limit_per_user, "message", str(user_id))
 
 
+async def limit_sends(ctxs: Sequence[Ctx]) -> list[RateLimited | None]:
+    """:func:`limit_send` for many sends at once (a group-commit batch): one round
+    trip to the shared counters for all, the same count and answers as one at a
+    time in this order. For each, None when allowed or the refusal (429)."""
+    limited = [ctx for ctx in ctxs if ctx.client_ip is not None]  # as Ctx.limit
+    if not limited:
+        return [None] * len(ctxs)
+    answers = iter(
+        await limited[0].svc.limits.hit_many(
+            limited[0].svc.settings.message_limit_per_user,
+            [("message", str(ctx.require_user().id)) for ctx in limited],
+        )
+    )
+    return [next(answers) if ctx.client_ip is not None else None for ctx in ctxs]
+
+
 async def store_send(ctx: Ctx, send: CheckedSend) -> tuple[Message, bool]:
     """Store a checked send: the next seq, the row, the sender's read position,
     the events; the doorbell after commit. (False, with the stored message, when
@@ -203,7 +223,17 @@ async def _access_for_send(
         "conv": conversation_id,
         "at": now,
     }
-    row = (await (await ctx.db.connection()).execute(statements.ACCESS, params)).first()
+    plain = await _plain_connection(ctx)
+    row: Any
+    if plain is not None:
+        # Plain asyncpg (see statements.Plain). A read: outside the transaction or in
+        # it, each statement sees what was committed when it began (read committed).
+        row = await plain.fetchrow(statements.ACCESS_PG, params)
+        if row is not None:
+            row = _Row(row)
+    else:
+        conn = await ctx.db.connection()
+        row = (await conn.execute(statements.ACCESS, params)).first()
     if row is None:
         raise NotFound(N_("대화를 찾을 수 없어요."))
     if not row.alive:  # the account was deleted while its socket stayed open
@@ -221,11 +251,85 @@ async def _access_for_send(
     )
 
 
+class PlainConnection:
+    """The asyncpg connection under a session's connection, to run
+    :class:`statements.Plain` statements on. A group-commit batch makes one for
+    its session (:data:`PLAIN`) so its sends skip asking the session each time."""
+
+    __slots__ = ("_dialect", "_fairy", "driver")
+
+    def __init__(self, fairy: Any, dialect: Any) -> None:
+        self._fairy = fairy
+        self._dialect = dialect
+        self.driver: Any = fairy.driver_connection
+
+    @classmethod
+    async def of(cls, conn: AsyncConnection) -> PlainConnection:
+        return cls(await conn.get_raw_connection(), conn.dialect)
+
+    def in_transaction(self) -> bool:
+        return bool(self.driver.is_in_transaction())
+
+    async def fetchrow(self, plain: statements.Plain, values: dict[str, Any]) -> Any:
+        """``plain``'s row, or None. An error is raised as SQLAlchemy would have
+        raised it (``IntegrityError``…), and the adapter notes a lost connection
+        as it does for its own statements."""
+        args = plain.args(values)
+        try:
+            return await self.driver.fetchrow(plain.sql, *args)
+        except Exception as error:
+            try:
+                self._fairy.dbapi_connection._handle_exception(error)
+            except Exception as translated:
+                raise DBAPIError.instance(
+                    plain.sql,
+                    args,
+                    translated,
+                    self._dialect.loaded_dbapi.Error,
+                    dialect=self._dialect,
+                ) from error
+            raise
+
+
+PLAIN = "chat.plain"  # session.info key: the batch's PlainConnection
+
+
+async def _plain_connection(ctx: Ctx) -> PlainConnection | None:
+    """The session's PlainConnection on PostgreSQL, None on SQLite."""
+    found: PlainConnection | None = ctx.db.info.get(PLAIN)
+    if found is not None:
+        return found
+    conn = await ctx.db.connection()
+    return await PlainConnection.of(conn) if conn.dialect.name == "postgresql" else None
+
+
+class _Row:
+    """An asyncpg record read by attribute, as a SQLAlchemy row is."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: Any) -> None:
+        self._record = record
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._record[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 async def _store(ctx: Ctx, listing_id: int, values: dict[str, Any]) -> tuple[int, int | None]:
     """The next seq and the message row (None when a racing retry was stored
     first), the sender's read position and the ``message_sent`` event."""
+    plain = await _plain_connection(ctx)
+    if plain is not None and plain.in_transaction():  # plain asyncpg (statements.Plain)
+        found = await plain.fetchrow(statements.WRITE_PG_PLAIN, values)
+        assert found is not None
+        return int(found["seq"]), found["message_id"]
     conn = await ctx.db.connection()
-    if conn.dialect.name == "postgresql":
+    if plain is not None:
+        # The session's transaction is begun by its first statement through
+        # SQLAlchemy: asyncpg alone would run this one outside it, in autocommit.
         row = (await conn.execute(statements.WRITE_PG, values)).one()
         return int(row.seq), row.message_id
     seq = int((await conn.execute(statements.NEXT_SEQ, values)).scalar_one())
