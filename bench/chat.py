@@ -21,8 +21,9 @@ per user would refuse the benchmark's senders, each of whom sends up to 2 messag
 for minutes); ``DONGNE_REDIS_URL`` only for the two-worker rows. The load generator is this
 process (asyncio on uvloop, the ``websockets`` client offering permessage-deflate as browsers
 do, which both servers decline; bearer tokens in the Authorization header, never in the URL;
-no client pings), on the same 2 cores as the server, PostgreSQL and Redis: every row prints
-the CPU each of them used.
+no client pings; its garbage collector paused while it measures, see ``collector_paused``),
+on the same 2 cores as the server, PostgreSQL and Redis: every row prints the CPU each of
+them used.
 
 Sections, in this order:
 
@@ -55,6 +56,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import re
@@ -981,6 +983,23 @@ def incidents(server: Running, redis_before: str | None, redis_after: str | None
     return found
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """This process's cyclic garbage collector off while it measures. Holding thousands
+    of sockets, its full passes paused the load generator for 100-250 ms at a time, and
+    every frame that arrived meanwhile was timed late: the server's latency, inflated
+    by the client's pause. What exists is frozen first; reference counting still frees
+    everything that is not in a cycle, and the collector comes back afterwards."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 def latency_row(
     db: BenchDatabase,
     work: Path,
@@ -994,7 +1013,10 @@ def latency_row(
     """One row on a fresh server, so no backlog of an overloaded row leaks into the next."""
     label = f"{db.label} {workers}w" + (" + Redis" if redis else "")
     before = redis_run_id() if redis else None
-    with serving(partial(start_dongne, db, work, workers, redis, variant)) as srv:
+    with (
+        serving(partial(start_dongne, db, work, workers, redis, variant)) as srv,
+        collector_paused(),
+    ):
         run: RateRun = run_async(  # type: ignore[assignment]
             rate_run(srv, pairs, rate, args.warmup, args.seconds, label, variant, args.profile)
         )
@@ -1427,7 +1449,7 @@ def main() -> int:
         if "ceiling" in sections:
             say("ceiling")
             for workers, redis in configs:
-                with serving(partial(start_echo, work, workers)) as srv:
+                with serving(partial(start_echo, work, workers)) as srv, collector_paused():
                     echo: Ceiling = run_async(  # type: ignore[assignment]
                         echo_ceiling(
                             srv, people, args.ceiling_senders, args.warmup, args.ceiling_seconds
@@ -1435,7 +1457,10 @@ def main() -> int:
                     )
                 say(f"    echo {workers}w: {echo.rate:,.0f} msg/s")
                 before = redis_run_id() if redis else None
-                with serving(partial(start_dongne, pg, work, workers, redis)) as srv:
+                with (
+                    serving(partial(start_dongne, pg, work, workers, redis)) as srv,
+                    collector_paused(),
+                ):
                     ours: Ceiling = run_async(  # type: ignore[assignment]
                         dongne_ceiling(
                             srv, pairs[: args.ceiling_senders], args.warmup, args.ceiling_seconds
