@@ -1,4 +1,4 @@
-"""`dongne demo`: the simulated neighbourhood (see simulation.py), run through
+"""`dongne demo`: the simulated neighbourhood (see simulation/), run through
 the same services a person uses."""
 
 from __future__ import annotations

@@ -1,19 +1,4 @@
-"""A simulated neighbourhood, lived through the application's own services.
-
-Residents of real Seoul-area neighbourhoods sign up, verify, post, browse the
-feed, search (some searches find nothing), view, like, chat, answer with
-their own habits of speed, set appointments, sell, review, report, and some
-stop coming back. It is a discrete-event simulation on a simulated clock
-(``db.simulated_clock``): every row and event carries the simulated time, and
-unless told otherwise the days end at the last midnight in Korea before the
-command runs, so the site looks lived in.
-
-Everything random comes from one ``random.Random(seed)`` and happens in one
-order, so a seed on an empty database always gives the same data, whatever
-the hour of the run: the days are whole Korean days, so every resident's
-08:00–23:00 falls inside the simulated day it was planned for. The
-effects the insights must recover are in ``effects.py``.
-"""
+"""The town's plumbing (clock, queue of moments) and what residents do."""
 
 from __future__ import annotations
 
@@ -23,98 +8,35 @@ import itertools
 import math
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from dongne.accounts.models import User
-from dongne.db import simulated_clock, utcnow
+from dongne.db import utcnow
 from dongne.demo import catalogue
 from dongne.demo.effects import Effects
-from dongne.geo.models import Neighbourhood
-from dongne.kit.errors import DomainError
+from dongne.demo.simulation.people import (
+    DEMO_PASSWORD,
+    KST,
+    REPLY_MINUTES,
+    Action,
+    Resident,
+    Stats,
+    as_person,
+)
 
 if TYPE_CHECKING:
     from dongne.app import Services
     from dongne.web import Ctx
 
-DEMO_PASSWORD = "dongne-demo-1234"  # noqa: S105 - printed to the person running the demo
-KST = timedelta(hours=9)
-# The minutes of each response-time bucket (the insight's own): < 5 min,
-# 5–30 min, 30 min–2 h, > 2 h (up to 10 h).
-REPLY_MINUTES = [(0.5, 4.8), (5.5, 29), (31, 118), (125, 600)]
 
+class Town:
+    """The simulated town: its clock and queue of moments, its residents, and what
+    they do (:class:`dongne.demo.simulation.run.Simulation` plans their days)."""
 
-@dataclass
-class Resident:
-    n: int
-    email: str
-    nickname: str
-    place: Neighbourhood
-    heavy: bool
-    speed: str  # fast | medium | slow
-    joins_day: int
-    user_id: int = 0
-    left: bool = False
-    negative_review: bool = False
-    unanswered_since: datetime | None = None
-
-
-@dataclass
-class Stats:
-    residents: int = 0
-    listings: int = 0
-    conversations: int = 0
-    deals: int = 0
-    reviews: int = 0
-    reports: int = 0
-    searches: int = 0
-    left: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-
-
-Action = Callable[[], Awaitable[None]]
-
-
-def korean_midnight(moment: datetime) -> datetime:
-    """The last midnight in Korea at or before ``moment``: where the simulated
-    days end unless the caller says otherwise. Were they to end at the minute
-    of the run, residents' 08:00–23:00 would straddle the simulated days (the
-    moments planned before a day began run late, bunched at its start), and
-    what happens, so what the insights find, would change with the hour the
-    command is run (tests/demo/test_planted_effects.py passed or failed by
-    the clock)."""
-    local = moment + KST
-    return local.replace(hour=0, minute=0, second=0, microsecond=0) - KST
-
-
-async def as_person(
-    svc: Services,
-    user_id: int | None,
-    work: Callable[[Ctx], Awaitable[Any]],
-    skipped: dict[str, int] | None = None,
-) -> Any:
-    """One unit of work as a person, the way a request would do it; a domain error
-    (a rule said no) rolls the work back, is counted in ``skipped`` and gives None."""
-    from dongne.web import job_ctx
-
-    try:
-        async with job_ctx(svc) as ctx:
-            if user_id is not None:
-                ctx.user = await ctx.db.get(User, user_id)
-            return await work(ctx)
-    except DomainError as exc:
-        if skipped is not None:
-            key = type(exc).__name__
-            skipped[key] = skipped.get(key, 0) + 1
-        return None
-
-
-class Simulation:
     def __init__(
         self,
         svc: Services,
@@ -156,130 +78,6 @@ class Simulation:
         midnight_kst = (self.start + KST).replace(hour=0, minute=0, second=0, microsecond=0)
         minutes = self.rng.randint(8 * 60, 23 * 60)
         return midnight_kst - KST + timedelta(days=day, minutes=minutes)
-
-    # ---- the run ---------------------------------------------------------------------
-
-    async def run(self) -> Stats:
-        with simulated_clock(lambda: self.now):
-            await self._cast()
-            with Progress(
-                TextColumn("simulating {task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=self.console,
-            ) as bar:
-                task = bar.add_task(f"{self.users} residents", total=self.days)
-                for day in range(self.days):
-                    self._plan_day(day)
-                    day_end = self.start + timedelta(days=day + 1)
-                    while self.queue and self.queue[0][0] < day_end:
-                        when, _, action = heapq.heappop(self.queue)
-                        self.now = max(self.now, when)
-                        await action()
-                    self.now = max(self.now, min(day_end, self.end))
-                    self._leave_or_stay()
-                    bar.update(task, completed=day + 1)
-            await self._tidy()
-        return self.stats
-
-    async def _cast(self) -> None:
-        async with self.svc.db.sessions() as db:
-            places = [
-                p for nid in catalogue.NEIGHBOURHOODS if (p := await db.get(Neighbourhood, nid))
-            ]
-        if not places:
-            raise RuntimeError("no neighbourhoods loaded; run `dongne geo load` first")
-        e = self.effects
-        for n in range(self.users):
-            r = self.rng.random()
-            speed = (
-                "fast"
-                if r < e.fast_sellers
-                else ("medium" if r < e.fast_sellers + e.medium_sellers else "slow")
-            )
-            self.residents.append(
-                Resident(
-                    n=n + 1,
-                    email=f"demo{n + 1}@dongne.example",
-                    nickname=f"{self.rng.choice(catalogue.ADJECTIVES)}"
-                    f"{self.rng.choice(catalogue.NOUNS)}{n + 1}",
-                    place=places[n % len(places)],
-                    heavy=self.rng.random() < e.heavy_share,
-                    speed=speed,
-                    # Most are here from the start; the rest arrive over the days.
-                    joins_day=0
-                    if n < max(1, self.users * 6 // 10) or self.days < 2
-                    else self.rng.randrange(1, self.days),
-                )
-            )
-        # demo1 is the person a visitor logs in as: an ordinary, fast-answering resident.
-        self.residents[0].joins_day, self.residents[0].speed = 0, "fast"
-        # An operator answers reports (and can open the insights).
-        async with self.svc.db.sessions() as db:
-            self.operator = await db.scalar(select(User.id).where(User.role != "user").limit(1))
-        if self.operator is None:
-            self.operator = await self._signup_operator()
-
-    async def _signup_operator(self) -> int | None:
-        from dongne.accounts.schemas import SignupIn
-        from dongne.accounts.service import set_role, signup
-
-        email = "operator@dongne.example"
-
-        async def work(ctx: Ctx) -> int:
-            existing = await ctx.db.scalar(select(User).where(User.email == email))
-            if existing is None:
-                await signup(
-                    ctx, SignupIn(email=email, nickname="동네운영자", password=DEMO_PASSWORD)
-                )
-            user = await set_role(ctx, email, "operator")
-            return int(user.id)
-
-        return int(await self.as_user(None, work))
-
-    def _plan_day(self, day: int) -> None:
-        e = self.effects
-        for res in self.residents:
-            if res.joins_day == day:
-                self.at(self.daytime(day), functools.partial(self.join, res))
-                continue
-            if res.left or res.joins_day > day:
-                continue
-            p_active = 0.85 if res.heavy else 0.45
-            if self.rng.random() < p_active:
-                weight = e.heavy_weight if res.heavy else 1.0
-                self.at(self.daytime(day), functools.partial(self.session, res, weight))
-
-    def _leave_or_stay(self) -> None:
-        e = self.effects
-        for res in self.residents:
-            if res.left or not res.user_id:
-                continue
-            hazard = e.daily_leave
-            if res.negative_review:
-                hazard += e.leave_after_negative_review
-            if res.unanswered_since is not None and self.now - res.unanswered_since > timedelta(
-                days=3
-            ):
-                hazard += e.leave_after_unanswered_report
-            if res.n != 1 and self.rng.random() < hazard:
-                res.left = True
-                self.stats.left += 1
-
-    async def _tidy(self) -> None:
-        """Reminders of appointments already in the past would fire when the
-        server starts; they are not needed any more. The past runs to the real
-        now, which may be later than the simulated days' end."""
-        from sqlalchemy import text
-
-        past = max(self.end, datetime.now(UTC))
-
-        async with self.svc.db.transaction() as db:
-            await db.execute(
-                text("DELETE FROM scheduled_jobs WHERE run_at < :now AND kind = :kind"),
-                {"now": past, "kind": "appointment_reminder"},
-            )
 
     # ---- what residents do ------------------------------------------------------------
 
@@ -536,25 +334,3 @@ class Simulation:
             await moderate(ctx, report_id, "dismiss", "pro_seller", "")
 
         await self.as_user(self.operator, work)
-
-
-async def simulate(
-    svc: Services,
-    *,
-    users: int,
-    days: int,
-    seed: int,
-    console: Console,
-    effects: Effects | None = None,
-    end: datetime | None = None,
-) -> Stats:
-    sim = Simulation(
-        svc,
-        users=users,
-        days=days,
-        seed=seed,
-        effects=effects or Effects(),
-        end=end or korean_midnight(utcnow()),
-        console=console,
-    )
-    return await sim.run()
