@@ -10,15 +10,25 @@ own: its rows are all read in that round trip, after which the sqlite3 module ha
 reset the statement. A commit or rollback with no transaction open (every read outside
 a write, see :mod:`dongne.db`) is a no-op in SQLite, so it is not sent at all.
 
+Writers queue in the process instead of in SQLite's busy handler. SQLite has one writer;
+a second ``BEGIN IMMEDIATE`` waits in its busy handler, which sleeps and retries (up to
+100 ms a sleep), so under concurrent writes most of a transaction's time was spent asleep
+after the lock was already free. Here a connection takes the engine's write gate (an
+asyncio lock, first come first served) before it sends ``BEGIN``, and gives it back when
+its transaction ends, so the next writer starts the moment the last one commits. Waiting
+longer than SQLite's own ``busy_timeout`` fails as SQLite would ("database is locked").
+Other processes on the same file still meet SQLite's own lock and busy handler.
+
 Everything else (types, SQL, pooling, server-side cursors) is the stock dialect's. ``make_engine``
 selects it for ``sqlite+aiosqlite`` URLs; `bench/feed.py` shows what it saves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects import registry
@@ -31,6 +41,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util.concurrency import await_
 
 DRIVER = "dongne_aiosqlite"
+GATE_TIMEOUT_SECONDS = 10.0  # as db.py's PRAGMA busy_timeout
 
 
 class _Cursor(AsyncAdapt_aiosqlite_cursor):
@@ -68,6 +79,8 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         async with self._adapt_connection._execute_mutex:
+            if operation.startswith("BEGIN"):
+                await cast("_Connection", self._adapt_connection).take_gate()
             rows = await self._connection._execute(self._run, operation, parameters, False)
             self._rows = collections.deque(rows or ())
             return self
@@ -89,23 +102,62 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_gate", "_holds_gate")
     _cursor_cls = _Cursor
+
+    def __init__(self, dbapi: _DBAPI, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._gate = dbapi.gate
+        self._holds_gate = False
+
+    async def take_gate(self) -> None:
+        if self._holds_gate:
+            return
+        try:
+            await asyncio.wait_for(self._gate.acquire(), GATE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+        self._holds_gate = True
+
+    def _give_gate(self) -> None:
+        if self._holds_gate:
+            self._holds_gate = False
+            self._gate.release()
 
     def _in_transaction(self) -> bool:
         raw = self._connection._connection
         return raw is not None and raw.in_transaction
 
     def rollback(self) -> None:
-        if self._in_transaction():
-            super().rollback()
+        try:
+            if self._in_transaction():
+                super().rollback()
+        finally:
+            self._give_gate()
 
     def commit(self) -> None:
         if self._in_transaction():
-            super().commit()
+            super().commit()  # a failed commit keeps the gate until the rollback
+        self._give_gate()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_gate()
+
+    def terminate(self) -> None:  # an invalidated connection (a cancelled request...)
+        try:
+            super().terminate()
+        finally:
+            self._give_gate()
 
 
 class _DBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def __init__(self, aiosqlite: Any, sqlite: Any) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.gate = asyncio.Lock()  # one per engine: see "Writers queue" above
+
     def connect(self, *arg: Any, **kw: Any) -> _Connection:
         connection = self.aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True

@@ -1,8 +1,10 @@
 """The SQLite driver (kit/sqlite.py): one round trip to aiosqlite's thread per statement,
-and the same results, row counts and transactions as the stock dialect."""
+the same results, row counts and transactions as the stock dialect, and writers queued
+in the process for SQLite's one write lock."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +14,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import OperationalError
 
 from dongne.db import Database
 from dongne.kit import sqlite
@@ -77,3 +80,71 @@ async def test_row_counts_and_ids_survive_the_closed_result(db: Database) -> Non
         again = await session.execute(insert(T).values(name="시계").on_conflict_do_nothing())
         assert (first.rowcount, again.rowcount) == (1, 0)  # read after the result closed
         assert first.inserted_primary_key is not None and first.inserted_primary_key[0] >= 1
+
+
+async def test_writers_queue_for_the_gate_and_each_commits(db: Database) -> None:
+    """A second writer waits for the first to commit, then writes: no "database is
+    locked", nothing lost, in the order the writers came."""
+    first_wrote = asyncio.Event()
+    release_first = asyncio.Event()
+    order: list[str] = []
+
+    async def writer(name: str, hold: bool) -> None:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES (:n)"), {"n": name})
+            if hold:
+                first_wrote.set()
+                await release_first.wait()
+            order.append(name)
+
+    first = asyncio.create_task(writer("먼저", hold=True))
+    await first_wrote.wait()
+    second = asyncio.create_task(writer("나중", hold=False))
+    await asyncio.sleep(0.05)
+    assert not second.done()  # waiting for the gate, not failing
+    release_first.set()
+    await asyncio.wait_for(asyncio.gather(first, second), 10)
+    assert order == ["먼저", "나중"]
+    async with db.sessions() as session:
+        assert set((await session.scalars(text("SELECT name FROM t"))).all()) == {"먼저", "나중"}
+
+
+async def test_a_cancelled_writer_gives_the_gate_back(db: Database) -> None:
+    wrote = asyncio.Event()
+
+    async def stuck() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('취소')"))
+            wrote.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(stuck())
+    await wrote.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with db.transaction() as session:  # would wait for the gate forever
+        await asyncio.wait_for(session.execute(text("INSERT INTO t (name) VALUES ('다음')")), 10)
+    async with db.sessions() as session:
+        assert (await session.scalars(text("SELECT name FROM t"))).all() == ["다음"]
+
+
+async def test_waiting_longer_than_busy_timeout_fails_as_sqlite_would(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite, "GATE_TIMEOUT_SECONDS", 0.1)
+    wrote, done = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('잡음')"))
+            wrote.set()
+            await done.wait()
+
+    task = asyncio.create_task(holder())
+    await wrote.wait()
+    with pytest.raises(OperationalError, match="database is locked"):
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('기다림')"))
+    done.set()
+    await task
