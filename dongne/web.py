@@ -91,10 +91,11 @@ class Ctx:
     def ip(self) -> str:
         return self.client_ip or "local"
 
-    async def limit(self, limit: str, *keys: str) -> None:
-        """Count a hit against a rate limit; only what clients send is limited."""
+    async def limit(self, limit: str, *keys: str, exact: bool = False) -> None:
+        """Count a hit against a rate limit; only what clients send is limited.
+        ``exact`` for the few-a-minute limits against guessing (see RateLimits)."""
         if self.client_ip is not None:
-            await self.svc.limits.hit(limit, *keys)
+            await self.svc.limits.hit(limit, *keys, exact=exact)
 
     def require_user(self) -> User:
         if self.user is None:

@@ -46,7 +46,7 @@ class NotThere(DomainError):
 
 
 async def signup(ctx: Ctx, data: SignupIn) -> User:
-    await ctx.limit(ctx.svc.settings.signup_limit_per_ip, "signup", ctx.ip)
+    await ctx.limit(ctx.svc.settings.signup_limit_per_ip, "signup", ctx.ip, exact=True)
     db = ctx.db
     if await db.scalar(select(User.id).where(User.email == data.email)):
         raise Conflict(N_("이미 가입된 이메일입니다."), field="email")
@@ -70,8 +70,8 @@ async def signup(ctx: Ctx, data: SignupIn) -> User:
 
 async def authenticate(ctx: Ctx, data: LoginIn) -> User:
     settings = ctx.svc.settings
-    await ctx.limit(settings.login_limit_per_ip, "login-ip", ctx.ip)
-    await ctx.limit(settings.login_limit_per_account, "login-account", data.email)
+    await ctx.limit(settings.login_limit_per_ip, "login-ip", ctx.ip, exact=True)
+    await ctx.limit(settings.login_limit_per_account, "login-account", data.email, exact=True)
     user = await ctx.db.scalar(
         select(User).where(User.email == data.email, User.deleted_at.is_(None))
     )

@@ -17,7 +17,11 @@ from collections.abc import Sequence
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import (
+    MovingWindowRateLimiter,
+    RateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import NoScriptError
 
@@ -50,24 +54,31 @@ class RateLimits:
             self.storage = MemoryStorage()
         # A sliding-window counter costs O(1) per hit; a moving window keeps every
         # timestamp, which at chat rates made each message scan thousands of entries.
+        # The counter is approximate across a window's edge (the previous window's hits
+        # are weighted and rounded down, so one more may pass), which is fine for a
+        # message budget but not for password guessing: ``exact`` limits (logins,
+        # sign-ups: a few hits a minute) keep their timestamps in a moving window.
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
+        self.exact_limiter = MovingWindowRateLimiter(self.storage)
 
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.aclose()
 
-    async def hit(self, limit: str, *identifiers: str) -> None:
-        """Count one hit; raise :class:`RateLimited` when over ``limit`` ("5/minute")."""
+    async def hit(self, limit: str, *identifiers: str, exact: bool = False) -> None:
+        """Count one hit; raise :class:`RateLimited` when over ``limit`` ("5/minute").
+        A key is always counted the same way: ``exact`` or not, never both."""
         item = _parse(limit)
+        limiter = self.exact_limiter if exact else self.limiter
         try:
-            if await self.limiter.hit(item, *identifiers):
+            if await limiter.hit(item, *identifiers):
                 return
         except Exception:
             # The counters are unreachable (Redis restarting): let the request through
             # rather than fail it; the limits come back with the store.
             log.warning("rate limit store unavailable; allowing %s", limit, exc_info=True)
             return
-        raise await self._refusal(item, identifiers)
+        raise await self._refusal(item, identifiers, limiter)
 
     async def hit_many(
         self, limit: str, identifiers: Sequence[Sequence[str]]
@@ -130,13 +141,15 @@ class RateLimits:
                 raise answer
         return [bool(answer) for answer in results]
 
-    async def _refusal(self, item: RateLimitItem, identifiers: Sequence[str]) -> RateLimited:
+    async def _refusal(
+        self, item: RateLimitItem, identifiers: Sequence[str], limiter: RateLimiter | None = None
+    ) -> RateLimited:
         try:
-            stats = await self.limiter.get_window_stats(item, *identifiers)
+            stats = await (limiter or self.limiter).get_window_stats(item, *identifiers)
             reset = stats.reset_time
         except Exception:
             reset = time.time() + item.get_expiry()
         return RateLimited(retry_after=max(1, math.ceil(reset - time.time())))
 
-    async def clear(self, limit: str, *identifiers: str) -> None:
-        await self.limiter.clear(_parse(limit), *identifiers)
+    async def clear(self, limit: str, *identifiers: str, exact: bool = False) -> None:
+        await (self.exact_limiter if exact else self.limiter).clear(_parse(limit), *identifiers)

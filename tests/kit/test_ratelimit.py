@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 
 import pytest
 
@@ -39,3 +40,24 @@ async def test_two_workers_share_one_budget_through_redis() -> None:
     await worker_b.hit("4/minute", "login-ip", "198.51.100.7")
     await worker_a.close()
     await worker_b.close()
+
+
+@pytest.mark.parametrize("exact", [True, False])
+async def test_password_guessing_gets_exactly_its_budget_across_a_window_edge(
+    monkeypatch: pytest.MonkeyPatch, exact: bool
+) -> None:
+    """Five wrong passwords just before a minute's edge and a sixth just after are six
+    in a minute: an exact limit refuses it. The approximate counter (message budgets)
+    weights the last window's hits and lets it through, which is why logins and
+    sign-ups ask for ``exact``."""
+    now = [60.0 * 29_000_000 - 0.1]  # a tenth of a second before a minute's edge
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    limits = RateLimits(None)
+    for _ in range(5):
+        await limits.hit("5/minute", "login-account", "a@example.com", exact=exact)
+    now[0] += 0.2
+    if exact:
+        with pytest.raises(RateLimited):
+            await limits.hit("5/minute", "login-account", "a@example.com", exact=True)
+    else:
+        await limits.hit("5/minute", "login-account", "a@example.com")
