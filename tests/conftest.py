@@ -30,6 +30,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
 
 from dongne import migrate
+from tests import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -300,3 +301,10 @@ def query(database: DatabaseUnderTest, sql: str, **params: object) -> list[tuple
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+@pytest.fixture
+def redis() -> Iterator[str]:
+    """The machine's Redis, held by this test alone (tests/redis_server.py)."""
+    with redis_server.held() as url:
+        yield url

@@ -17,7 +17,6 @@ command CI uses, and always leave it running.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import os
 import random
@@ -25,7 +24,6 @@ import secrets
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -36,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
@@ -44,29 +41,8 @@ from dongne.db import utcnow
 from tests.chat.client import ResilientChat
 from tests.chat.conftest import Deal, frames, open_deal, ws_connect
 from tests.conftest import ROOT, DatabaseUnderTest, Server, free_port
+from tests.redis_server import redis_down
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-REDIS_LOCK = Path(tempfile.gettempdir()) / "dongne-tests-redis.lock"
-# Exactly the command CI starts Redis with: no persistence, so a restart loses
-# every key and every subscription.
-REDIS_START = [
-    "redis-server",
-    "--daemonize",
-    "yes",
-    "--bind",
-    "127.0.0.1",
-    "-::1",
-    "--port",
-    "6379",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    "/var/lib/redis",
-    "--logfile",
-    "/var/log/redis/ci.log",
-]
 EXCHANGE = 500  # messages per exchange, half from each side
 WINDOW = 8  # unacknowledged sends each side keeps in flight
 # Seconds without any progress that fail an exchange. Shorter than the 20 s
@@ -171,71 +147,6 @@ def stored(server: Server, token: str, conversation_id: int) -> list[dict[str, A
             if len(page) < 200:
                 return out
     raise AssertionError("more than 100 pages of messages")
-
-
-# ---- Redis ------------------------------------------------------------------------
-
-
-def redis_answers() -> bool:
-    try:
-        done = subprocess.run(
-            ["redis-cli", "-h", "127.0.0.1", "ping"], capture_output=True, text=True, timeout=3
-        )
-    except subprocess.TimeoutExpired:
-        return False
-    return done.stdout.strip() == "PONG"
-
-
-def start_redis() -> None:
-    if redis_answers():
-        return
-    Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
-    Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
-    subprocess.run(REDIS_START, check=True, capture_output=True, timeout=15)
-    deadline = time.monotonic() + 15
-    while not redis_answers():
-        assert time.monotonic() < deadline, "Redis did not come back within 15 s"
-        time.sleep(0.05)
-
-
-def stop_redis() -> None:
-    subprocess.run(
-        ["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], capture_output=True, timeout=10
-    )
-    deadline = time.monotonic() + 10
-    while redis_answers():
-        assert time.monotonic() < deadline, "Redis did not shut down within 10 s"
-        time.sleep(0.05)
-
-
-@contextmanager
-def redis_down() -> Iterator[None]:
-    stop_redis()
-    try:
-        yield
-    finally:
-        start_redis()
-
-
-@pytest.fixture
-def redis() -> Iterator[str]:
-    """The machine's Redis, answering before the test and left running after it.
-    An exclusive lock keeps another run of these tests (the other database's
-    pass, another checkout) from restarting Redis in the middle of this one."""
-    with REDIS_LOCK.open("a") as lock:
-        deadline = time.monotonic() + 200
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                assert time.monotonic() < deadline, "another test run held Redis for 200 s"
-                time.sleep(0.2)
-        start_redis()
-        try:
-            yield REDIS_URL
-        finally:
-            start_redis()
 
 
 # ---- the exchange -------------------------------------------------------------------

@@ -11,9 +11,7 @@ import secrets
 from redis.asyncio import Redis
 
 from dongne.kit.hub import RedisHub
-from tests.chat.test_faults import redis, start_redis, stop_redis
-
-__all__ = ["redis"]  # the fixture: the machine's Redis, held exclusively by this test
+from tests.redis_server import start_redis, stop_redis
 
 RESYNC = {"type": "resync"}
 

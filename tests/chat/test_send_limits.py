@@ -22,10 +22,7 @@ from dongne.config import Settings
 from dongne.kit.errors import RateLimited
 from dongne.kit.ratelimit import RateLimits
 from tests.chat.conftest import Deal
-from tests.chat.test_faults import redis
 from tests.conftest import DatabaseUnderTest
-
-__all__ = ["redis"]  # the fixture: the machine's Redis, held exclusively by the test
 
 
 def _refused(answers: list[RateLimited | None]) -> list[bool]:

@@ -13,12 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.chat.test_faults import redis
 from tests.conftest import Account, DatabaseUnderTest, Server, signup, start_server, stop_server
 from tests.inbox.conftest import Shop, answer, ask, say
 
 MakeShop = Callable[..., Shop]
-__all__ = ["redis"]
 
 
 @contextmanager
