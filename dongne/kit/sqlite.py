@@ -47,12 +47,15 @@ GATE_TIMEOUT_SECONDS = 10.0  # as db.py's PRAGMA busy_timeout
 class _Cursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ("_raw",)
 
+    def __init__(self, adapt_connection: Any) -> None:
+        self._raw: sqlite3.Cursor | None = None  # made by the first statement, see _run
+        super().__init__(adapt_connection)
+
     def _make_new_cursor(self, connection: Any) -> Any:
-        return None  # made on the connection's thread by the first statement
+        return None
 
     def _aenter_cursor(self, cursor: Any) -> Any:
-        self._raw: sqlite3.Cursor | None = None
-        return cursor
+        return cursor  # nothing to open here: no round trip
 
     @property
     def description(self) -> Any:
