@@ -8,19 +8,34 @@ PORT ?= 8000
 TEST_PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run install test test-deps system-deps lint test-sqlite test-postgres bench clean messages
+.PHONY: run install lock test test-deps system-deps lint test-sqlite test-postgres bench clean messages
 
-$(BIN)/python:
+# pip installs one pinned, hash-checked tool (uv); uv installs every other
+# package from uv.lock, exactly as locked (`--locked` also fails if pyproject.toml
+# changed without `make lock`). See README, "Upgrading dependencies".
+UV := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+
+$(BIN)/uv: requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --require-hashes -r requirements/bootstrap.txt
 	@touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
+	$(UV) sync -q --locked --inexact
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml uv.lock | $(BIN)/uv
+	$(UV) sync -q --locked --inexact --extra test
 	@touch $@ $(VENV)/.installed
+
+# Refresh every pin to the newest release the ranges in pyproject.toml allow,
+# uv itself included; then run `make test` and commit pyproject.toml, uv.lock
+# and requirements/bootstrap.txt together.
+lock: | $(BIN)/uv
+	$(UV) lock --upgrade
+	@echo "# The one tool installed by pip: uv, which installs everything else from uv.lock." > requirements/bootstrap.txt
+	@echo "# Refreshed by \`make lock\`." >> requirements/bootstrap.txt
+	echo uv | $(BIN)/uv pip compile -q --generate-hashes --no-header - >> requirements/bootstrap.txt
 
 install: $(VENV)/.installed
 

@@ -140,7 +140,7 @@ class RedisHub(Hub):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         with contextlib.suppress(Exception):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()
         await self._redis.aclose()
         await super().close()
 
@@ -220,7 +220,7 @@ class RedisHub(Hub):
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, RECONNECT_MAX)
             with contextlib.suppress(Exception):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                await self._pubsub.aclose()
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await self._pubsub.subscribe(
