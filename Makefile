@@ -15,9 +15,11 @@ PYTEST_ARGS ?=
 # changed without `make lock`). See README, "Upgrading dependencies".
 UV := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 
+# The venv gets no pip of its own (ensurepip costs more than everything uv
+# installs); the system's pip (>= 22.3, for --python) puts uv into it.
 $(BIN)/uv: requirements/bootstrap.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --require-hashes -r requirements/bootstrap.txt
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install -q --require-hashes -r requirements/bootstrap.txt
 	@touch $@
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
