@@ -26,7 +26,7 @@ from dongne.business.schemas import (
 from dongne.kit.i18n import gettext
 from dongne.listings.queries import range_targets
 from dongne.listings.service import viewer_place
-from dongne.trust.moderation.blocks import hidden_sellers
+from dongne.trust.blocks.queries import hidden_sellers
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])

@@ -21,6 +21,7 @@ from dongne.listings.models import STATUSES
 from dongne.listings.pages import verification_needed  # also registers ago, won, status_name
 from dongne.listings.service import VerificationRequired
 from dongne.notifications.pages import render_page
+from dongne.trust.blocks import service as blocking
 from dongne.trust.moderation.pages import script_text as trust_script_text
 from dongne.web import CtxDep
 
@@ -332,7 +333,7 @@ async def block(request: Request, ctx: CtxDep, conversation_id: int) -> Response
 @router.post("/chats/{conversation_id}/unblock")
 async def unblock(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
     conversation, _me = await service.access_conversation_by_id(ctx, conversation_id)
-    await service.unblock_user(ctx, service.other_side(conversation, ctx.require_user().id))
+    await blocking.unblock(ctx, service.other_side(conversation, ctx.require_user().id))
     return _back(conversation_id)
 
 

@@ -82,7 +82,7 @@ async def _without_blocked(ctx: Ctx, filters: queries.FeedFilter) -> queries.Fee
     """Listings of people who blocked the viewer (or whom they blocked) stay out of sight."""
     if ctx.user is None:
         return filters
-    from dongne.trust.moderation.blocks import hidden_sellers
+    from dongne.trust.blocks.queries import hidden_sellers
 
     hidden = await hidden_sellers(ctx.db, ctx.user.id)
     return replace(filters, exclude_sellers=hidden) if hidden else filters

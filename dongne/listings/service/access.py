@@ -65,7 +65,7 @@ async def access_listing_by_id(
     if not listing.is_listed or viewer_place is None:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     if ctx.user is not None:
-        from dongne.trust.moderation.blocks import seller_blocked_viewer
+        from dongne.trust.blocks.queries import seller_blocked_viewer
 
         if await seller_blocked_viewer(ctx.db, listing.seller_id, ctx.user.id):
             raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))

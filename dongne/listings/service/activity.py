@@ -1,9 +1,8 @@
 """What viewers do with listings: likes (관심), views counted once a day, and
-recent searches."""
+recent searches; the chat count on a card."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -20,9 +19,6 @@ from dongne.listings.models import (
     SearchHistory,
 )
 from dongne.web import Ctx
-
-if TYPE_CHECKING:
-    pass
 
 SEOUL = ZoneInfo("Asia/Seoul")
 RECENT_SEARCHES = 10
@@ -73,6 +69,14 @@ async def record_view(ctx: Ctx, listing: Listing) -> None:
             .values(view_count=Listing.view_count + 1)
         )
         await ctx.db.flush()
+
+
+async def count_chat(ctx: Ctx, listing_id: int) -> None:
+    """A buyer opened a conversation about the listing: its card shows one more
+    chat (the conversation's own event says who and when)."""
+    await ctx.db.execute(
+        update(Listing).where(Listing.id == listing_id).values(chat_count=Listing.chat_count + 1)
+    )
 
 
 async def remember_search(ctx: Ctx, text: str) -> None:

@@ -18,8 +18,10 @@ from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import environment
 from dongne.listings.models import Listing
 from dongne.notifications.pages import render_page
+from dongne.trust.blocks import queries as blocks
+from dongne.trust.blocks import service as blocking
 from dongne.trust.fraud import WARNING_MESSAGES, Signal
-from dongne.trust.moderation import blocks, policy, queries, service
+from dongne.trust.moderation import policy, queries, service
 from dongne.trust.moderation.models import ListingWarning
 from dongne.trust.moderation.schemas import ActionIn, ReportIn
 from dongne.web import CSRF_FIELD, Ctx, CtxDep
@@ -179,7 +181,7 @@ async def _describe_safe(ctx: Ctx, target: str, target_id: int) -> str:
 
 @router.post("/users/{user_id}/block")
 async def block_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
-    await blocks.block(ctx, user_id)
+    await blocking.block(ctx, user_id)
     values = await _form_values(request)
     return RedirectResponse(safe_next(values.get("next"), f"/users/{user_id}"), status_code=303)
 
@@ -192,7 +194,7 @@ async def blocks_page(request: Request, ctx: CtxDep) -> Response:
 
 @router.post("/settings/blocks/{user_id}/unblock")
 async def unblock_page(ctx: CtxDep, user_id: int) -> Response:
-    await blocks.unblock(ctx, user_id)
+    await blocking.unblock(ctx, user_id)
     return RedirectResponse("/settings/blocks", status_code=303)
 
 
