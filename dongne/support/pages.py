@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from dongne.kit.errors import DomainError, InvalidInput, validation_errors
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import form_values, refusal
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import environment
 from dongne.listings.text import MAX_QUERY_LENGTH
@@ -60,31 +60,21 @@ async def new_page(request: Request, ctx: CtxDep) -> Response:
 async def _submit(
     request: Request, ctx: Ctx, article_id: int | None
 ) -> tuple[int | None, dict[str, str], dict[str, str]]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    values = form_values(await request.form())
     data = {
         "category": values.get("category", ""),
         "title": values.get("title", ""),
         "content": values.get("content", ""),
         "is_published": values.get("is_published") == "1",
     }
-    try:
+    async with refusal(ctx) as refused:
         parsed = ArticleIn.model_validate(data)
         if article_id is None:
             article = await service.create_article(ctx, parsed)
         else:
             article = await service.update_article(ctx, article_id, parsed)
         return article.id, {}, values
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for err in validation_errors(exc.errors()):
-            errors.setdefault(err["field"] or "_", err["message"])
-        return None, errors, values
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        await ctx.db.rollback()
-        return None, {exc.field or "_": exc.text()}, values
+    return None, refused.errors, values
 
 
 @router.post("/help/articles/new")

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import Query
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from dongne.business.hours import SEOUL
 from dongne.business.models import BUSINESS_CATEGORIES, MAX_PHOTOS, MEMBER_ROLES
@@ -17,11 +16,9 @@ from dongne.business.schemas import (
     HoursOut,
 )
 from dongne.db import utcnow
-from dongne.kit.errors import DomainError, validation_errors
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import environment
 from dongne.listings.pages import ago, won
-from dongne.web import Ctx
 
 Cursor = Annotated[str | None, Query(max_length=200)]
 
@@ -77,23 +74,6 @@ _env.globals.update(
     member_roles=MEMBER_ROLES,
     max_business_photos=MAX_PHOTOS,
 )
-
-
-def form_errors(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for err in validation_errors(exc.errors()):
-        errors.setdefault(err["field"].split(".")[0] or "_", err["message"])
-    return errors
-
-
-async def refused(ctx: Ctx, exc: DomainError) -> dict[str, str]:
-    """A refusal a person can fix, shown on the form; the transaction is undone."""
-    if exc.status in (401, 404, 429) or exc.status >= 500:
-        raise exc
-    await ctx.db.rollback()
-    if ctx.user is not None:
-        await ctx.db.refresh(ctx.user)
-    return {exc.field or "_": exc.text()}
 
 
 def redirect(url: str) -> Response:

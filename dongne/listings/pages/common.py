@@ -14,8 +14,6 @@ from fastapi.responses import HTMLResponse
 
 from dongne.db import utcnow
 from dongne.geo.queries import get_neighbourhood
-from dongne.kit.errors import DomainError
-from dongne.kit.forms import rejected
 from dongne.kit.i18n import gettext, ngettext
 from dongne.kit.templating import environment
 from dongne.listings import service
@@ -137,21 +135,6 @@ def is_fragment(request: Request, target: str) -> bool:
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
-
-
-async def refused(ctx: Ctx, exc: DomainError) -> dict[str, str]:
-    """rejected(), then reload the user the rollback expired, so the page can
-    still be built for them."""
-    errors = await rejected(ctx.db, exc)
-    if ctx.user is not None:
-        await ctx.db.refresh(ctx.user)
-    return errors
-
-
-def reraise_unless_form_error(exc: DomainError) -> None:
-    """Only refusals a person can fix are shown on the form."""
-    if exc.status in (401, 404, 429) or exc.status >= 500:
-        raise exc
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dongne.kit.errors import DomainError, InvalidInput
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import refusal
 from dongne.kit.i18n import N_
 from dongne.kit.templating import render
 from dongne.listings import browse, service
@@ -19,8 +20,6 @@ from dongne.listings.models import (
 )
 from dongne.listings.pages.common import (
     is_htmx,
-    refused,
-    reraise_unless_form_error,
     verification_needed,
 )
 from dongne.notifications.pages import render_page
@@ -119,14 +118,12 @@ async def seller_action(
 ) -> Response:
     """Run a seller's change; answer with the listing's page (htmx swaps its
     main part), or the page again with the refusal."""
-    try:
+    async with refusal(ctx) as refused:
         await action()
-    except DomainError as exc:
-        reraise_unless_form_error(exc)
-        errors = await refused(ctx, exc)
+    if refused:
         listing = await service.access_own_listing_by_id(ctx, listing_id)
         place = await service.viewer_place(ctx)
-        return await detail_page(request, ctx, listing, place, errors, status=exc.status)
+        return await detail_page(request, ctx, listing, place, refused.errors, refused.status)
     if not is_htmx(request):
         return RedirectResponse(f"/listings/{listing_id}", status_code=303)
     listing = await service.access_own_listing_by_id(ctx, listing_id)

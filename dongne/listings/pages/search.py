@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dongne.kit.errors import DomainError
+from dongne.kit.forms import refusal
 from dongne.kit.templating import render
 from dongne.listings import browse, queries, service
 from dongne.listings.pages.common import (
@@ -19,7 +19,6 @@ from dongne.listings.pages.common import (
     is_fragment,
     is_htmx,
     more_url,
-    refused,
 )
 from dongne.listings.text import MAX_QUERY_LENGTH
 from dongne.notifications.pages import render_page
@@ -47,16 +46,14 @@ async def search_page(
         viewer = ctx.user
         context["recent"] = await queries.recent_searches(ctx.db, viewer.id) if viewer else []
     else:
-        try:
+        async with refusal(ctx) as refused:
             page = await browse.run_search(ctx, text, filters.category, free, hide_sold, None, None)
             context["cards"] = page.items
             context["more_url"] = more_url("/search/more", page, filters, q=text)
-        except DomainError as exc:
-            if exc.status != 422:
-                raise
-            context["error"] = (await refused(ctx, exc))[exc.field or "_"]
-            context["needs_place"] = exc.field == "neighbourhood_id"
-            status = exc.status
+        if refused:
+            context["error"] = refused.message
+            context["needs_place"] = "neighbourhood_id" in refused.errors
+            status = refused.status
     if is_fragment(request, "search-results"):
         response = render(request, "listings/_search_results.html", context, status=status)
     else:

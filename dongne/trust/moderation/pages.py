@@ -8,12 +8,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from dongne.accounts.models import User
 from dongne.chat.models import Message
-from dongne.kit.errors import DomainError, NotFound, validation_errors
-from dongne.kit.forms import rejected, safe_next
+from dongne.kit.errors import DomainError, NotFound
+from dongne.kit.forms import refusal, safe_next
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import environment
 from dongne.listings.models import Listing
@@ -141,20 +140,10 @@ async def report_submit(request: Request, ctx: CtxDep) -> Response:
     subject = await _describe_safe(ctx, target, target_id)
     message = await ctx.db.get(Message, target_id) if target == "message" else None
     back = _back(target, target_id, message)
-    errors: dict[str, str] = {}
-    status = 422
-    try:
+    async with refusal(ctx) as refused:
         data = ReportIn.model_validate(values)
-    except ValidationError as exc:
-        for err in validation_errors(exc.errors()):
-            errors.setdefault(err["field"] or "_", err["message"])
-        data = None
-    if data is not None:
-        try:
-            await service.file_report(ctx, data.target, data.target_id, data.reason, data.detail)
-        except DomainError as exc:
-            status = exc.status
-            errors = await rejected(ctx.db, exc)
+        await service.file_report(ctx, data.target, data.target_id, data.reason, data.detail)
+    errors, status = refused.errors, refused.status
     context = {
         "target": target,
         "target_id": target_id,
@@ -236,20 +225,13 @@ async def queue_page(
 async def act_page(request: Request, ctx: CtxDep, report_id: int) -> Response:
     ctx.require_operator()
     values = await _form_values(request)
-    try:
+    async with refusal(ctx) as refused:
         data = ActionIn.model_validate(values)
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for err in validation_errors(exc.errors()):
-            errors.setdefault(err["field"] or "_", err["message"])
-        return await _queue_page(request, ctx, "open", {report_id: errors}, status=422)
-    try:
         await service.moderate(ctx, report_id, data.action, data.policy, data.note, data.days)
-    except DomainError as exc:
-        status = exc.status
-        errors = await rejected(ctx.db, exc)
-        return await _queue_page(request, ctx, "open", {report_id: errors}, status=status)
-    return RedirectResponse(f"/moderation?done={report_id}", status_code=303)
+        return RedirectResponse(f"/moderation?done={report_id}", status_code=303)
+    return await _queue_page(
+        request, ctx, "open", {report_id: refused.errors}, status=refused.status
+    )
 
 
 @router.get("/moderation/audit")

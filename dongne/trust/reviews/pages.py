@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from dongne.kit.errors import DomainError, InvalidInput
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import refusal
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import environment
 from dongne.listings import queries as listing_queries
 from dongne.listings.models import Listing
-from dongne.listings.pages import refused  # also registers won, status_name, ago
 from dongne.listings.service import access_own_listing_by_id
 from dongne.notifications.pages import render_page
 from dongne.trust.reviews import queries, service
@@ -105,19 +105,15 @@ async def deal_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 async def complete_deal(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     form = await request.form()
     raw = str(form.get("buyer", ""))
-    try:
+    async with refusal(ctx) as refused:
         if raw != "other" and not raw.isdigit():
             raise InvalidInput(N_("구매자를 골라 주세요."), field="buyer_id")
         deal = await service.complete_deal(ctx, listing_id, None if raw == "other" else int(raw))
-    except DomainError as exc:
-        if exc.status not in (409, 422):
-            raise
-        errors = await refused(ctx, exc)
-        listing = await access_own_listing_by_id(ctx, listing_id)
-        return await _deal_page(request, ctx, listing, errors, status=exc.status)
-    if deal.buyer_id is None:
-        return RedirectResponse(f"/listings/{listing_id}", status_code=303)
-    return RedirectResponse(f"/deals/{deal.id}/review", status_code=303)
+        if deal.buyer_id is None:
+            return RedirectResponse(f"/listings/{listing_id}", status_code=303)
+        return RedirectResponse(f"/deals/{deal.id}/review", status_code=303)
+    listing = await access_own_listing_by_id(ctx, listing_id)
+    return await _deal_page(request, ctx, listing, refused.errors, status=refused.status)
 
 
 # ---- 거래 후기 ----------------------------------------------------------------------
@@ -162,15 +158,11 @@ async def send_review(request: Request, ctx: CtxDep, deal_id: int) -> Response:
     allowed = NEGATIVE_ITEMS if rating == BAD else POSITIVE_ITEMS
     items = [str(i) for i in form.getlist("items") if str(i) in allowed]
     message = str(form.get("message", ""))
-    try:
+    async with refusal(ctx) as refused:
         await service.write_review(ctx, deal_id, rating, items, message)
-    except DomainError as exc:
-        if exc.status not in (409, 422):
-            raise
-        errors = await refused(ctx, exc)
-        values = {"rating": rating, "items": items, "message": message}
-        return await _review_page(request, ctx, deal_id, values, errors, status=exc.status)
-    return RedirectResponse(f"/deals/{deal_id}/review", status_code=303)
+        return RedirectResponse(f"/deals/{deal_id}/review", status_code=303)
+    values = {"rating": rating, "items": items, "message": message}
+    return await _review_page(request, ctx, deal_id, values, refused.errors, refused.status)
 
 
 # ---- 구매내역 -----------------------------------------------------------------------
