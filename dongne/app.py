@@ -45,6 +45,7 @@ from dongne.kit.middleware import WebMiddleware
 from dongne.kit.ratelimit import RateLimits
 from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import CsrfTokens
+from dongne.kit.templating import install_templates
 from dongne.listings import api as listings_api
 from dongne.listings import pages as listings_pages
 from dongne.notifications import api as notifications_api
@@ -156,6 +157,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    # What each domain gives its templates, and what every whole page's header carries.
+    install_templates(
+        app,
+        [
+            listings_pages.TEMPLATES,
+            business_pages.TEMPLATES,
+            business_reviews_pages.TEMPLATES,
+            chat_pages.TEMPLATES,
+            support_pages.TEMPLATES,
+            moderation_pages.TEMPLATES,
+            reviews_pages.TEMPLATES,
+        ],
+        chrome=[notifications_pages.page_chrome],
+    )
     app.add_middleware(
         WebMiddleware,
         csrf=csrf,

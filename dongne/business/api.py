@@ -23,6 +23,7 @@ from dongne.business.schemas import (
     PostPage,
     VerifyIn,
 )
+from dongne.kit.cursors import Cursor
 from dongne.kit.i18n import gettext
 from dongne.listings.queries import range_targets
 from dongne.listings.service import viewer_place
@@ -31,7 +32,6 @@ from dongne.web import Ctx, CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])
 
-Cursor = Annotated[str | None, Query(max_length=200)]
 PlaceParam = Annotated[
     str | None, Query(max_length=32, description="For visitors: the neighbourhood to browse")
 ]

@@ -22,8 +22,7 @@ from dongne.inbox.schemas import SettingsIn
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import parse_form, refusal, safe_next
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import render
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import render, render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)

@@ -27,9 +27,8 @@ from dongne.insights.prices import Guide, price_guide
 from dongne.insights.registry import INSIGHTS
 from dongne.kit.errors import InvalidInput, NotFound
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import render
+from dongne.kit.templating import render, render_page
 from dongne.listings.models import CATEGORIES
-from dongne.notifications.pages import render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
+from dongne.kit.cursors import Cursor
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
 from dongne.listings import browse, queries, service
@@ -37,7 +38,6 @@ from dongne.web import CtxDep
 router = APIRouter(prefix="/api/v1", tags=["listings"])
 
 Category = Annotated[str | None, Query(max_length=32)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 PlaceParam = Annotated[
     str | None, Query(max_length=32, description="For visitors: the neighbourhood to browse")
 ]

@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import form_values, refusal
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import environment
+from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings.text import MAX_QUERY_LENGTH
-from dongne.notifications.pages import render_page
 from dongne.support import queries, service
 from dongne.support.models import FAQ_CATEGORIES
 from dongne.support.schemas import ArticleIn
@@ -26,7 +25,8 @@ def faq_category(slug: str) -> str:
     return gettext(FAQ_CATEGORIES[slug]) if slug in FAQ_CATEGORIES else slug
 
 
-environment().globals.update(faq_category=faq_category, faq_categories=FAQ_CATEGORIES)
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(globals={"faq_category": faq_category, "faq_categories": FAQ_CATEGORIES})
 
 
 @router.get("/help")

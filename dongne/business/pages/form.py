@@ -19,9 +19,9 @@ from dongne.business.schemas import (
 )
 from dongne.kit.forms import field_errors, form_values, refusal
 from dongne.kit.i18n import gettext
+from dongne.kit.templating import render_page
 from dongne.listings.pages import verification_needed
 from dongne.listings.service import VerificationRequired, require_verified_place
-from dongne.notifications.pages import render_page
 from dongne.photos.processing import MAX_PHOTO_BYTES, PhotoTooLarge
 from dongne.photos.service import store_photo
 from dongne.web import CtxDep

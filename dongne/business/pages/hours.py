@@ -20,7 +20,7 @@ from dongne.business.schemas import (
 )
 from dongne.kit.forms import form_values, refusal
 from dongne.kit.i18n import gettext
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)

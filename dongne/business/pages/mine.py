@@ -13,7 +13,7 @@ from dongne.business.pages.common import (
     redirect,
 )
 from dongne.kit.forms import refusal
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)

@@ -16,8 +16,7 @@ from dongne.business.schemas import (
 )
 from dongne.db import utcnow
 from dongne.kit.forms import refusal
-from dongne.kit.templating import render
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import render, render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)

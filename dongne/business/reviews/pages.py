@@ -7,27 +7,24 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dongne.business.models import MEMBER_ROLES, Business
 from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn
 from dongne.business.service import access_business_by_id, member_role
+from dongne.kit.cursors import Cursor
 from dongne.kit.forms import refusal
-from dongne.kit.templating import environment, render
-from dongne.listings.pages import ago
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import TemplateParts, render, render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
 
-Cursor = Annotated[str | None, Query(max_length=200)]
 Back = Literal["profile", "list"]
 
-_env = environment()
-_env.filters.update(ago=ago)
-_env.globals.update(member_roles=MEMBER_ROLES)
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(globals={"member_roles": MEMBER_ROLES})
 
 
 def _back_url(business_id: int, back: str, review_id: int | None = None) -> str:

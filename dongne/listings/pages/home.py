@@ -9,24 +9,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dongne.geo.queries import get_neighbourhood, search_neighbourhoods
+from dongne.kit.cursors import Cursor
 from dongne.kit.errors import InvalidInput
+from dongne.kit.htmx import FRAGMENT_VARY, is_fragment
 from dongne.kit.i18n import N_
-from dongne.kit.templating import render
+from dongne.kit.templating import render, render_page
 from dongne.listings import browse, service
-from dongne.listings.pages.common import (
-    FRAGMENT_VARY,
-    YEAR,
-    Category,
-    Cursor,
-    Filters,
-    browsing_place,
-    is_fragment,
-    more_url,
-)
-from dongne.notifications.pages import render_page
+from dongne.listings.pages.filters import Category, Filters, more_url
+from dongne.listings.pages.places import browsing_place
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
+
+YEAR = 365 * 86400  # how long the chosen neighbourhood's cookie lasts
 
 # ---- home and the feed ------------------------------------------------------------
 

@@ -10,19 +10,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import refusal
+from dongne.kit.htmx import is_htmx
 from dongne.kit.i18n import N_
-from dongne.kit.templating import render
+from dongne.kit.templating import render, render_page
 from dongne.listings import browse, service
 from dongne.listings.models import (
     SOLD,
     STATUSES,
     Listing,
 )
-from dongne.listings.pages.common import (
-    is_htmx,
-    verification_needed,
-)
-from dongne.notifications.pages import render_page
+from dongne.listings.pages.places import verification_needed
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)

@@ -11,12 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import parse_form, refusal
 from dongne.kit.i18n import N_
+from dongne.kit.templating import render_page
 from dongne.listings import browse, queries, service
 from dongne.listings.models import (
     STATUSES,
 )
 from dongne.listings.schemas import KeywordIn
-from dongne.notifications.pages import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)

@@ -8,20 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dongne.kit.cursors import Cursor
 from dongne.kit.forms import refusal
-from dongne.kit.templating import render
+from dongne.kit.htmx import FRAGMENT_VARY, is_fragment, is_htmx
+from dongne.kit.templating import render, render_page
 from dongne.listings import browse, queries, service
-from dongne.listings.pages.common import (
-    FRAGMENT_VARY,
-    Category,
-    Cursor,
-    Filters,
-    is_fragment,
-    is_htmx,
-    more_url,
-)
+from dongne.listings.pages.filters import Category, Filters, more_url
 from dongne.listings.text import MAX_QUERY_LENGTH
-from dongne.notifications.pages import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)

@@ -14,9 +14,8 @@ from dongne.chat.models import Message
 from dongne.kit.errors import DomainError, NotFound
 from dongne.kit.forms import refusal, safe_next
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import environment
+from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings.models import Listing
-from dongne.notifications.pages import render_page
 from dongne.trust.blocks import queries as blocks
 from dongne.trust.blocks import service as blocking
 from dongne.trust.fraud import WARNING_MESSAGES, Signal
@@ -48,14 +47,16 @@ def script_text() -> dict[str, Any]:
     }
 
 
-_env = environment()
-_env.globals.update(
-    trust_fraud_text=fraud_text,
-    trust_reasons=policy.REASONS,
-    trust_policies=policy.POLICIES,
-    trust_policy_names=policy.POLICY_NAMES,
-    trust_action_names=policy.ACTION_NAMES,
-    trust_target_names=policy.TARGET_NAMES,
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(
+    globals={
+        "trust_fraud_text": fraud_text,
+        "trust_reasons": policy.REASONS,
+        "trust_policies": policy.POLICIES,
+        "trust_policy_names": policy.POLICY_NAMES,
+        "trust_action_names": policy.ACTION_NAMES,
+        "trust_target_names": policy.TARGET_NAMES,
+    }
 )
 
 

@@ -13,11 +13,10 @@ from sqlalchemy import select
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import refusal
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import environment
+from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings import queries as listing_queries
 from dongne.listings.models import Listing
 from dongne.listings.service import access_own_listing_by_id
-from dongne.notifications.pages import render_page
 from dongne.trust.reviews import queries, service
 from dongne.trust.reviews.models import (
     BAD,
@@ -47,15 +46,17 @@ def usual_response_text(minutes: int | None) -> str | None:
     return gettext("보통 %(hours)s시간 이내 응답", hours=minutes // 60)
 
 
-_env = environment()
-_env.globals.update(
-    trust_temperature=temperature_text,
-    trust_band=band,
-    trust_usual_response=usual_response_text,
-    trust_ratings=RATINGS,
-    trust_positive_items=POSITIVE_ITEMS,
-    trust_negative_items=NEGATIVE_ITEMS,
-    trust_role_names=ROLE_NAMES,
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(
+    globals={
+        "trust_temperature": temperature_text,
+        "trust_band": band,
+        "trust_usual_response": usual_response_text,
+        "trust_ratings": RATINGS,
+        "trust_positive_items": POSITIVE_ITEMS,
+        "trust_negative_items": NEGATIVE_ITEMS,
+        "trust_role_names": ROLE_NAMES,
+    }
 )
 
 
