@@ -9,16 +9,9 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from dongne.kit.cursors import Cursor
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
-from dongne.listings import browse, queries, service
-from dongne.listings.browse import (
-    listing_out,
-    my_keywords,
-    photo_out,
-    run_feed,
-    run_search,
-    suggestions,
-)
+from dongne.listings import queries, service
 from dongne.listings.models import CATEGORIES, STATUSES
+from dongne.listings.queries import listing_out, my_keywords, photo_out
 from dongne.listings.schemas import (
     HiddenIn,
     KeywordIn,
@@ -70,7 +63,10 @@ async def feed(
     neighbourhood_id: PlaceParam = None,
 ) -> Page:
     """The neighbourhood feed: listings inside the viewer's range, newest first."""
-    return await run_feed(ctx, category, free, hide_sold, cursor, neighbourhood_id)
+    place = await service.viewer_place(ctx, neighbourhood_id)
+    seen = await queries.feed_page(ctx, place, category, free, hide_sold, cursor)
+    service.feed_viewed(ctx, seen, cursor, category)
+    return seen.page
 
 
 @router.get("/listings/search")
@@ -84,7 +80,10 @@ async def search(
     neighbourhood_id: PlaceParam = None,
 ) -> Page:
     """Korean search inside the viewer's range, by relevance then recency."""
-    return await run_search(ctx, q, category, free, hide_sold, cursor, neighbourhood_id)
+    place = await service.viewer_place(ctx, neighbourhood_id)
+    seen = await queries.search_page(ctx, place, q, category, free, hide_sold, cursor)
+    await service.searched(ctx, seen, q, cursor, category)
+    return seen.page
 
 
 @router.get("/listings/suggest")
@@ -94,7 +93,7 @@ async def suggest(
     neighbourhood_id: PlaceParam = None,
 ) -> list[str]:
     """Search-as-you-type: titles of matching listings in range."""
-    return await suggestions(ctx, q, neighbourhood_id)
+    return await queries.suggestions(ctx, await service.viewer_place(ctx, neighbourhood_id), q)
 
 
 @router.get("/searches/recent")
@@ -177,7 +176,7 @@ async def related(ctx: CtxDep, listing_id: int) -> dict[str, list[ListingCard]]:
     inside the viewer's range)."""
     place = await service.viewer_place(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
-    others, similar = await browse.related(ctx, listing, place)
+    others, similar = await queries.related(ctx, listing, place)
     return {"seller_others": others, "similar": similar}
 
 

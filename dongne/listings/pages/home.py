@@ -14,7 +14,7 @@ from dongne.kit.errors import InvalidInput
 from dongne.kit.htmx import FRAGMENT_VARY, is_fragment
 from dongne.kit.i18n import N_
 from dongne.kit.templating import render, render_page
-from dongne.listings import browse, service
+from dongne.listings import queries, service
 from dongne.listings.pages.filters import Category, Filters, more_url
 from dongne.listings.pages.places import browsing_place
 from dongne.web import CtxDep
@@ -40,7 +40,11 @@ async def home(
         results = await search_neighbourhoods(ctx.db, q) if q.strip() else []
         return await render_page(request, ctx, "home.html", {"q": q, "results": results})
     filters = Filters(category or None, free, hide_sold)
-    page = await browse.run_feed(ctx, filters.category, free, hide_sold, None, None)
+    seen = await queries.feed_page(
+        ctx, await service.viewer_place(ctx), filters.category, free, hide_sold, None
+    )
+    service.feed_viewed(ctx, seen, None, filters.category)
+    page = seen.page
     context = {
         "place": place,
         "filters": filters,
@@ -67,7 +71,11 @@ async def feed_more(
 ) -> Response:
     """The next cards of the feed and the loader after them (infinite scroll)."""
     filters = Filters(category or None, free, hide_sold)
-    page = await browse.run_feed(ctx, filters.category, free, hide_sold, cursor, None)
+    seen = await queries.feed_page(
+        ctx, await service.viewer_place(ctx), filters.category, free, hide_sold, cursor
+    )
+    service.feed_viewed(ctx, seen, cursor, filters.category)
+    page = seen.page
     return render(
         request,
         "listings/_cards.html",

@@ -13,7 +13,7 @@ from dongne.kit.forms import refusal
 from dongne.kit.htmx import is_htmx
 from dongne.kit.i18n import N_
 from dongne.kit.templating import render, render_page
-from dongne.listings import browse, service
+from dongne.listings import queries, service
 from dongne.listings.models import (
     SOLD,
     STATUSES,
@@ -45,7 +45,7 @@ async def write_page(request: Request, ctx: CtxDep) -> Response:
 @router.get("/listings/{listing_id}/edit")
 async def edit_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     listing = await service.access_own_listing_by_id(ctx, listing_id)
-    out = await browse.listing_out(ctx, listing)
+    out = await queries.listing_out(ctx, listing)
     context = {
         "listing": out,
         "place_name": out.neighbourhood.name,
@@ -65,8 +65,8 @@ async def detail_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    out = await browse.listing_out(ctx, listing)
-    others, similar = await browse.related(ctx, listing, place)
+    out = await queries.listing_out(ctx, listing)
+    others, similar = await queries.related(ctx, listing, place)
     allowed = service.TRANSITIONS.get(out.status, set()) | {out.status}
     from dongne.trust.moderation.pages import listing_trust
 

@@ -12,7 +12,7 @@ from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import parse_form, refusal
 from dongne.kit.i18n import N_
 from dongne.kit.templating import render_page
-from dongne.listings import browse, queries, service
+from dongne.listings import queries, service
 from dongne.listings.models import (
     STATUSES,
 )
@@ -53,7 +53,7 @@ async def my_likes(request: Request, ctx: CtxDep) -> Response:
 
 @router.get("/me/keywords")
 async def keywords_page(request: Request, ctx: CtxDep) -> Response:
-    keywords = await browse.my_keywords(ctx)
+    keywords = await queries.my_keywords(ctx)
     return await render_page(
         request, ctx, "listings/keywords.html", {"keywords": keywords, "errors": {}, "values": {}}
     )
@@ -68,7 +68,7 @@ async def keyword_add(request: Request, ctx: CtxDep) -> Response:
             await service.add_keyword(ctx, data.keyword)
             return RedirectResponse("/me/keywords", status_code=303)
         errors = refused.errors
-    keywords = await browse.my_keywords(ctx)
+    keywords = await queries.my_keywords(ctx)
     context = {"keywords": keywords, "errors": errors, "values": values}
     return await render_page(request, ctx, "listings/keywords.html", context, status=422)
 

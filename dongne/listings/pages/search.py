@@ -12,7 +12,7 @@ from dongne.kit.cursors import Cursor
 from dongne.kit.forms import refusal
 from dongne.kit.htmx import FRAGMENT_VARY, is_fragment, is_htmx
 from dongne.kit.templating import render, render_page
-from dongne.listings import browse, queries, service
+from dongne.listings import queries, service
 from dongne.listings.pages.filters import Category, Filters, more_url
 from dongne.listings.text import MAX_QUERY_LENGTH
 from dongne.web import CtxDep
@@ -40,7 +40,11 @@ async def search_page(
         context["recent"] = await queries.recent_searches(ctx.db, viewer.id) if viewer else []
     else:
         async with refusal(ctx) as refused:
-            page = await browse.run_search(ctx, text, filters.category, free, hide_sold, None, None)
+            seen = await queries.search_page(
+                ctx, await service.viewer_place(ctx), text, filters.category, free, hide_sold, None
+            )
+            await service.searched(ctx, seen, text, None, filters.category)
+            page = seen.page
             context["cards"] = page.items
             context["more_url"] = more_url("/search/more", page, filters, q=text)
         if refused:
@@ -66,7 +70,11 @@ async def search_more(
     hide_sold: bool = False,
 ) -> Response:
     filters = Filters(category or None, free, hide_sold)
-    page = await browse.run_search(ctx, q, filters.category, free, hide_sold, cursor, None)
+    seen = await queries.search_page(
+        ctx, await service.viewer_place(ctx), q, filters.category, free, hide_sold, cursor
+    )
+    await service.searched(ctx, seen, q, cursor, filters.category)
+    page = seen.page
     return render(
         request,
         "listings/_cards.html",
@@ -83,7 +91,7 @@ async def suggest(
     if not text:
         recent = await queries.recent_searches(ctx.db, ctx.user.id) if ctx.user else []
         return render(request, "listings/_recent.html", {"recent": recent})
-    titles = await browse.suggestions(ctx, text, None)
+    titles = await queries.suggestions(ctx, await service.viewer_place(ctx), text)
     return render(request, "listings/_suggest.html", {"titles": titles, "q": text})
 
 

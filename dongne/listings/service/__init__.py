@@ -3,6 +3,7 @@ keyword alerts. Services flush; the request commits."""
 
 from __future__ import annotations
 
+from dongne.listings.models import BUMP_INTERVAL
 from dongne.listings.service.access import (
     access_listing_by_id,
     access_own_listing_by_id,
@@ -14,8 +15,10 @@ from dongne.listings.service.activity import (
     SEOUL,
     clear_searches,
     count_chat,
+    feed_viewed,
     record_view,
     remember_search,
+    searched,
     set_like,
 )
 from dongne.listings.service.keywords import (
@@ -32,7 +35,6 @@ from dongne.listings.service.places import (
     viewer_place,
 )
 from dongne.listings.service.writing import (
-    BUMP_INTERVAL,
     TRANSITIONS,
     bump_listing,
     create_listing,
@@ -65,6 +67,7 @@ __all__ = [
     "count_chat",
     "create_listing",
     "delete_listing",
+    "feed_viewed",
     "get_listing_or_raise",
     "in_range",
     "match_keyword_alerts",
@@ -74,6 +77,7 @@ __all__ = [
     "remove_keyword",
     "require_verified_place",
     "reserve",
+    "searched",
     "set_hidden",
     "set_like",
     "set_status",

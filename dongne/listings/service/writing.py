@@ -12,6 +12,7 @@ from dongne.db import on_commit, utcnow
 from dongne.kit.errors import Conflict, InvalidInput
 from dongne.kit.i18n import N_
 from dongne.listings.models import (
+    BUMP_INTERVAL,
     CATEGORIES,
     RESERVED,
     SELLING,
@@ -32,7 +33,6 @@ from dongne.listings.text import document_terms
 from dongne.photos.service import owned_photos
 from dongne.web import Ctx
 
-BUMP_INTERVAL = timedelta(hours=24)
 # Which state changes a seller can make (판매중 → 예약중 → 거래완료, and back).
 TRANSITIONS = {
     SELLING: {RESERVED, SOLD},
