@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.kit.templating import render, render_page
-from dongne.notifications.service import list_notifications, mark_read, unread_count
+from dongne.notifications.queries import list_notifications, unread_count
+from dongne.notifications.service import mark_read
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
