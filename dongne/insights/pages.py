@@ -170,15 +170,14 @@ async def insight_page(
 
 async def _guide(ctx: Ctx, category: str) -> Guide | None:
     from dongne.listings.queries import range_targets
-    from dongne.listings.service import active_place
+    from dongne.listings.service import active_home
 
     if category not in CATEGORIES:
         raise InvalidInput(N_("카테고리를 목록에서 골라 주세요."), field="category")
-    place = await active_place(ctx)
-    if place is None:
+    home = await active_home(ctx)
+    if home is None:
         return None
-    membership, neighbourhood = place
-    targets = await range_targets(ctx.db, neighbourhood.id, membership.range_level)
+    targets = await range_targets(ctx.db, *home.browse_range)
     root = export_root(ctx.svc.settings)
     since = date.today() - timedelta(days=GUIDE_DAYS)
     return await asyncio.to_thread(price_guide, root, category, targets, since)

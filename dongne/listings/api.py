@@ -63,7 +63,7 @@ async def feed(
     neighbourhood_id: PlaceParam = None,
 ) -> Page:
     """The neighbourhood feed: listings inside the viewer's range, newest first."""
-    place = await service.viewer_place(ctx, neighbourhood_id)
+    place = await service.browse_range(ctx, neighbourhood_id)
     seen = await queries.feed_page(ctx, place, category, free, hide_sold, cursor)
     service.feed_viewed(ctx, seen, cursor, category)
     return seen.page
@@ -80,7 +80,7 @@ async def search(
     neighbourhood_id: PlaceParam = None,
 ) -> Page:
     """Korean search inside the viewer's range, by relevance then recency."""
-    place = await service.viewer_place(ctx, neighbourhood_id)
+    place = await service.browse_range(ctx, neighbourhood_id)
     seen = await queries.search_page(ctx, place, q, category, free, hide_sold, cursor)
     await service.searched(ctx, seen, q, cursor, category)
     return seen.page
@@ -93,7 +93,7 @@ async def suggest(
     neighbourhood_id: PlaceParam = None,
 ) -> list[str]:
     """Search-as-you-type: titles of matching listings in range."""
-    return await queries.suggestions(ctx, await service.viewer_place(ctx, neighbourhood_id), q)
+    return await queries.suggestions(ctx, await service.browse_range(ctx, neighbourhood_id), q)
 
 
 @router.get("/searches/recent")
@@ -116,7 +116,7 @@ async def create(data: ListingIn, ctx: CtxDep) -> ListingOut:
 
 @router.get("/listings/{listing_id}")
 async def detail(ctx: CtxDep, listing_id: int, neighbourhood_id: PlaceParam = None) -> ListingOut:
-    place = await service.viewer_place(ctx, neighbourhood_id)
+    place = await service.browse_range(ctx, neighbourhood_id)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.record_view(ctx, listing)
     return await listing_out(ctx, listing)
@@ -156,7 +156,7 @@ async def bump(listing_id: int, ctx: CtxDep) -> ListingOut:
 
 @router.put("/listings/{listing_id}/like", status_code=status.HTTP_204_NO_CONTENT)
 async def like(listing_id: int, ctx: CtxDep) -> Response:
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -164,7 +164,7 @@ async def like(listing_id: int, ctx: CtxDep) -> Response:
 
 @router.delete("/listings/{listing_id}/like", status_code=status.HTTP_204_NO_CONTENT)
 async def unlike(listing_id: int, ctx: CtxDep) -> Response:
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -174,7 +174,7 @@ async def unlike(listing_id: int, ctx: CtxDep) -> Response:
 async def related(ctx: CtxDep, listing_id: int) -> dict[str, list[ListingCard]]:
     """The seller's other listings and similar listings nearby (same category,
     inside the viewer's range)."""
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     others, similar = await queries.related(ctx, listing, place)
     return {"seller_others": others, "similar": similar}

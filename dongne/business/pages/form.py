@@ -21,7 +21,7 @@ from dongne.kit.forms import field_errors, form_values, refusal
 from dongne.kit.i18n import gettext
 from dongne.kit.templating import render_page
 from dongne.listings.pages import verification_needed
-from dongne.listings.service import VerificationRequired, require_verified_place
+from dongne.listings.service import VerificationRequired, require_verified_home
 from dongne.photos.processing import MAX_PHOTO_BYTES, PhotoTooLarge
 from dongne.photos.service import store_photo
 from dongne.web import CtxDep
@@ -90,7 +90,7 @@ def _validated(
 async def new_page(request: Request, ctx: CtxDep) -> Response:
     ctx.require_user()
     try:
-        _link, place = await require_verified_place(ctx)
+        _link, place = await require_verified_home(ctx)
     except VerificationRequired as exc:
         return await verification_needed(request, ctx, exc)
     context: dict[str, Any] = {

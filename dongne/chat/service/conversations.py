@@ -25,7 +25,7 @@ from dongne.kit.errors import (
     NotFound,
 )
 from dongne.kit.i18n import N_
-from dongne.listings.service import access_listing_by_id, count_chat, require_verified_place
+from dongne.listings.service import access_listing_by_id, count_chat, require_verified_home
 from dongne.trust.blocks.queries import blocked_between
 from dongne.web import Ctx
 
@@ -35,9 +35,9 @@ from dongne.web import Ctx
 async def start_conversation(ctx: Ctx, listing_id: int) -> Conversation:
     """The buyer's conversation about a listing (created on first contact)."""
     user = ctx.require_user()
-    link, place = await require_verified_place(ctx)
+    home = await require_verified_home(ctx)
     # Only someone who may see the listing (their range covers it) can ask about it.
-    listing = await access_listing_by_id(ctx, listing_id, (place.id, link.range_level))
+    listing = await access_listing_by_id(ctx, listing_id, home.browse_range)
     if listing.seller_id == user.id:
         raise Conflict(N_("내 글에는 채팅할 수 없어요."))
     existing = await ctx.db.scalar(

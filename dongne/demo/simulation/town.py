@@ -136,11 +136,11 @@ class Town:
         from dongne.listings import queries
         from dongne.listings.service import (
             access_listing_by_id,
+            browse_range,
             feed_viewed,
             record_view,
             searched,
             set_like,
-            viewer_place,
         )
 
         e = self.effects
@@ -164,7 +164,7 @@ class Town:
         pick = rng.random()
 
         async def work(ctx: Ctx) -> list[int]:
-            place = await viewer_place(ctx)
+            place = await browse_range(ctx)
             feed = await queries.feed_page(ctx, place, None, False, False, None)
             feed_viewed(ctx, feed, None, None)
             ids = [c.id for c in feed.page.items if c.status == "selling"]

@@ -16,7 +16,7 @@ from dongne.kit.i18n import N_
 from dongne.kit.templating import render, render_page
 from dongne.listings import queries, service
 from dongne.listings.pages.filters import Category, Filters, more_url
-from dongne.listings.pages.places import browsing_place
+from dongne.listings.pages.places import header_place
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -35,13 +35,13 @@ async def home(
     hide_sold: bool = False,
     q: Annotated[str, Query(max_length=50)] = "",
 ) -> Response:
-    place = await browsing_place(ctx)
+    place = await header_place(ctx)
     if place is None:
         results = await search_neighbourhoods(ctx.db, q) if q.strip() else []
         return await render_page(request, ctx, "home.html", {"q": q, "results": results})
     filters = Filters(category or None, free, hide_sold)
     seen = await queries.feed_page(
-        ctx, await service.viewer_place(ctx), filters.category, free, hide_sold, None
+        ctx, await service.browse_range(ctx), filters.category, free, hide_sold, None
     )
     service.feed_viewed(ctx, seen, None, filters.category)
     page = seen.page
@@ -72,7 +72,7 @@ async def feed_more(
     """The next cards of the feed and the loader after them (infinite scroll)."""
     filters = Filters(category or None, free, hide_sold)
     seen = await queries.feed_page(
-        ctx, await service.viewer_place(ctx), filters.category, free, hide_sold, cursor
+        ctx, await service.browse_range(ctx), filters.category, free, hide_sold, cursor
     )
     service.feed_viewed(ctx, seen, cursor, filters.category)
     page = seen.page

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dongne.geo.models import BrowseRange
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import refusal
 from dongne.kit.htmx import is_htmx
@@ -31,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 async def write_page(request: Request, ctx: CtxDep) -> Response:
     ctx.require_user()
     try:
-        _link, place = await service.require_verified_place(ctx)
+        _link, place = await service.require_verified_home(ctx)
     except service.VerificationRequired as exc:
         return await verification_needed(request, ctx, exc)
     return await render_page(
@@ -61,7 +62,7 @@ async def detail_page(
     request: Request,
     ctx: Ctx,
     listing: Listing,
-    place: tuple[str, int] | None,
+    place: BrowseRange | None,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -83,7 +84,7 @@ async def detail_page(
 
 @router.get("/listings/{listing_id}")
 async def detail(request: Request, ctx: CtxDep, listing_id: int) -> Response:
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.record_view(ctx, listing)
     return await detail_page(request, ctx, listing, place)
@@ -94,7 +95,7 @@ async def like(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     """관심 on or off; answers with the button and the new count."""
     form = await request.form()
     liked = form.get("liked") == "1"
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, liked)
     await ctx.db.refresh(listing)
@@ -119,12 +120,12 @@ async def seller_action(
         await action()
     if refused:
         listing = await service.access_own_listing_by_id(ctx, listing_id)
-        place = await service.viewer_place(ctx)
+        place = await service.browse_range(ctx)
         return await detail_page(request, ctx, listing, place, refused.errors, refused.status)
     if not is_htmx(request):
         return RedirectResponse(f"/listings/{listing_id}", status_code=303)
     listing = await service.access_own_listing_by_id(ctx, listing_id)
-    return await detail_page(request, ctx, listing, await service.viewer_place(ctx))
+    return await detail_page(request, ctx, listing, await service.browse_range(ctx))
 
 
 @router.post("/listings/{listing_id}/status")

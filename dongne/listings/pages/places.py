@@ -15,26 +15,30 @@ from dongne.web import Ctx
 
 
 @dataclass(frozen=True)
-class Place:
+class HeaderPlace:
+    """The neighbourhood the home page's header names: the viewer's home (verified
+    or not yet), or the one a visitor browses."""
+
     id: str
     name: str
     verified: bool
     visitor: bool
 
 
-async def browsing_place(ctx: Ctx) -> Place | None:
+async def header_place(ctx: Ctx) -> HeaderPlace | None:
     """The neighbourhood whose feed the viewer sees, for the page header."""
     if ctx.user is not None:
-        active = await service.active_place(ctx)
-        if active is not None:
-            link, place = active
-            verified = link.is_verified(ctx.svc.settings.verification_days)
-            return Place(place.id, place.name, verified, visitor=False)
-    chosen = await service.viewer_place(ctx)
+        home = await service.active_home(ctx)
+        if home is not None:
+            verified = home.link.is_verified(ctx.svc.settings.verification_days)
+            where = home.neighbourhood
+            return HeaderPlace(where.id, where.name, verified, visitor=False)
+    chosen = await service.browse_range(ctx)
     if chosen is None:
         return None
-    found = await get_neighbourhood(ctx.db, chosen[0])
-    return Place(chosen[0], found.name if found else chosen[0], verified=False, visitor=True)
+    found = await get_neighbourhood(ctx.db, chosen.neighbourhood_id)
+    name = found.name if found else chosen.neighbourhood_id
+    return HeaderPlace(chosen.neighbourhood_id, name, verified=False, visitor=True)
 
 
 async def verification_needed(

@@ -41,7 +41,7 @@ async def search_page(
     else:
         async with refusal(ctx) as refused:
             seen = await queries.search_page(
-                ctx, await service.viewer_place(ctx), text, filters.category, free, hide_sold, None
+                ctx, await service.browse_range(ctx), text, filters.category, free, hide_sold, None
             )
             await service.searched(ctx, seen, text, None, filters.category)
             page = seen.page
@@ -71,7 +71,7 @@ async def search_more(
 ) -> Response:
     filters = Filters(category or None, free, hide_sold)
     seen = await queries.search_page(
-        ctx, await service.viewer_place(ctx), q, filters.category, free, hide_sold, cursor
+        ctx, await service.browse_range(ctx), q, filters.category, free, hide_sold, cursor
     )
     await service.searched(ctx, seen, q, cursor, filters.category)
     page = seen.page
@@ -91,7 +91,7 @@ async def suggest(
     if not text:
         recent = await queries.recent_searches(ctx.db, ctx.user.id) if ctx.user else []
         return render(request, "listings/_recent.html", {"recent": recent})
-    titles = await queries.suggestions(ctx, await service.viewer_place(ctx), text)
+    titles = await queries.suggestions(ctx, await service.browse_range(ctx), text)
     return render(request, "listings/_suggest.html", {"titles": titles, "q": text})
 
 

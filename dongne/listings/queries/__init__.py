@@ -17,7 +17,6 @@ grow with the number of neighbourhoods in range.
 
 from dongne.listings.queries.browsing import (
     Browsed,
-    ViewerPlace,
     feed_page,
     listing_out,
     my_keywords,
@@ -52,7 +51,6 @@ __all__ = [
     "Browsed",
     "CardSource",
     "FeedFilter",
-    "ViewerPlace",
     "card",
     "cards",
     "feed_ids",

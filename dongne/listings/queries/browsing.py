@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from dongne.accounts.models import User
 from dongne.db import utcnow
-from dongne.geo.models import Neighbourhood
+from dongne.geo.models import BrowseRange, Neighbourhood
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
 from dongne.listings.models import (
@@ -33,16 +33,13 @@ from dongne.photos.models import Photo
 from dongne.trust.blocks.queries import hidden_sellers
 from dongne.web import Ctx
 
-# The neighbourhood whose range a viewer browses, and the range's level.
-ViewerPlace = tuple[str, int]
-
 CHOOSE_PLACE = N_("먼저 동네를 선택해 주세요.")
 
 
 class Browsed(NamedTuple):
     """A page of the feed or of search results, and the place whose range it covers."""
 
-    place: ViewerPlace
+    place: BrowseRange
     page: Page
 
 
@@ -116,7 +113,7 @@ async def _without_blocked(ctx: Ctx, filters: FeedFilter) -> FeedFilter:
 
 async def feed_page(
     ctx: Ctx,
-    place: ViewerPlace | None,
+    place: BrowseRange | None,
     category: str | None,
     free: bool,
     hide_sold: bool,
@@ -134,7 +131,7 @@ async def feed_page(
 
 async def search_page(
     ctx: Ctx,
-    place: ViewerPlace | None,
+    place: BrowseRange | None,
     text: str,
     category: str | None,
     free: bool,
@@ -155,7 +152,7 @@ async def search_page(
     return Browsed(place, page)
 
 
-async def suggestions(ctx: Ctx, place: ViewerPlace | None, text: str) -> list[str]:
+async def suggestions(ctx: Ctx, place: BrowseRange | None, text: str) -> list[str]:
     """Search-as-you-type: up to eight distinct titles of matching listings in range."""
     plan = query_plan(text, as_you_type=True)
     if place is None or plan.is_empty:
@@ -174,7 +171,7 @@ async def my_keywords(ctx: Ctx) -> list[KeywordOut]:
 
 
 async def related(
-    ctx: Ctx, listing: Listing, place: ViewerPlace | None
+    ctx: Ctx, listing: Listing, place: BrowseRange | None
 ) -> tuple[list[ListingCard], list[ListingCard]]:
     """The seller's other listings, and similar ones nearby (same category, inside
     the viewer's range, not already among the seller's)."""

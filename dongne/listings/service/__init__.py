@@ -30,9 +30,9 @@ from dongne.listings.service.places import (
     BROWSE_COOKIE,
     VISITOR_LEVEL,
     VerificationRequired,
-    active_place,
-    require_verified_place,
-    viewer_place,
+    active_home,
+    browse_range,
+    require_verified_home,
 )
 from dongne.listings.service.writing import (
     TRANSITIONS,
@@ -60,8 +60,9 @@ __all__ = [
     "VerificationRequired",
     "access_listing_by_id",
     "access_own_listing_by_id",
-    "active_place",
+    "active_home",
     "add_keyword",
+    "browse_range",
     "bump_listing",
     "clear_searches",
     "count_chat",
@@ -75,7 +76,7 @@ __all__ = [
     "record_view",
     "remember_search",
     "remove_keyword",
-    "require_verified_place",
+    "require_verified_home",
     "reserve",
     "searched",
     "set_hidden",
@@ -86,5 +87,4 @@ __all__ = [
     "take_down",
     "take_down_seller",
     "update_listing",
-    "viewer_place",
 ]

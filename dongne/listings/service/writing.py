@@ -27,7 +27,7 @@ from dongne.listings.service.access import (
 )
 from dongne.listings.service.keywords import match_keyword_alerts
 from dongne.listings.service.places import (
-    require_verified_place,
+    require_verified_home,
 )
 from dongne.listings.text import document_terms
 from dongne.photos.service import owned_photos
@@ -113,7 +113,7 @@ async def sync_seller_terms(db: AsyncSession, seller_id: int) -> None:
 
 async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
     user = ctx.require_user()
-    _link, place = await require_verified_place(ctx)
+    _link, place = await require_verified_home(ctx)
     from dongne.trust.moderation import guards
 
     # Sanctions, prohibited items, duplicates, new-account limits: before any write.

@@ -94,9 +94,9 @@ async def subject_of(ctx: Ctx, kind: str, target_id: int) -> int:
     """Who the reported thing belongs to, checking the reporter may see it."""
     user = ctx.require_user()
     if kind == LISTING:
-        from dongne.listings.service import access_listing_by_id, viewer_place
+        from dongne.listings.service import access_listing_by_id, browse_range
 
-        listing = await access_listing_by_id(ctx, target_id, await viewer_place(ctx))
+        listing = await access_listing_by_id(ctx, target_id, await browse_range(ctx))
         if listing.seller_id == user.id:
             raise InvalidInput(N_("내 글은 신고할 수 없어요."))
         return listing.seller_id
