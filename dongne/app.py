@@ -33,6 +33,8 @@ from dongne.geo import api as geo_api
 from dongne.geo import pages as geo_pages
 from dongne.geo.index import NeighbourhoodIndex
 from dongne.geo.service import build_index
+from dongne.help import api as help_api
+from dongne.help import pages as help_pages
 from dongne.inbox import api as inbox_api
 from dongne.inbox import pages as inbox_pages
 from dongne.insights import pages as insights_pages
@@ -45,12 +47,11 @@ from dongne.kit.middleware import WebMiddleware
 from dongne.kit.ratelimit import RateLimits
 from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import CsrfTokens
+from dongne.kit.templating import install_templates
 from dongne.listings import api as listings_api
 from dongne.listings import pages as listings_pages
 from dongne.notifications import api as notifications_api
 from dongne.notifications import pages as notifications_pages
-from dongne.support import api as support_api
-from dongne.support import pages as support_pages
 from dongne.trust.moderation import api as moderation_api
 from dongne.trust.moderation import pages as moderation_pages
 from dongne.trust.reviews import api as reviews_api
@@ -156,6 +157,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    # What each domain gives its templates, and what every whole page's header carries.
+    install_templates(
+        app,
+        [
+            listings_pages.TEMPLATES,
+            business_pages.TEMPLATES,
+            business_reviews_pages.TEMPLATES,
+            chat_pages.TEMPLATES,
+            help_pages.TEMPLATES,
+            moderation_pages.TEMPLATES,
+            reviews_pages.TEMPLATES,
+        ],
+        chrome=[notifications_pages.page_chrome],
+    )
     app.add_middleware(
         WebMiddleware,
         csrf=csrf,
@@ -178,7 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reviews_api.router,
         business_api.router,
         business_reviews_api.router,
-        support_api.router,
+        help_api.router,
         inbox_api.router,
         accounts_pages.router,
         geo_pages.router,
@@ -187,7 +202,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chat_pages.router,
         business_pages.router,
         business_reviews_pages.router,
-        support_pages.router,
+        help_pages.router,
         inbox_pages.router,
         moderation_pages.router,
         reviews_pages.router,

@@ -13,9 +13,10 @@ from dongne.business.models import (
     PriceItem,
 )
 from dongne.business.reviews.models import BusinessReview
-from dongne.chat.models import Appointment, Block, Conversation, Message, Participant
+from dongne.chat.models import Appointment, Conversation, Message, Participant
 from dongne.events import Event
 from dongne.geo.models import Neighbourhood, NeighbourhoodAlias, NeighbourhoodRange
+from dongne.help.models import FaqArticle, FaqTerm
 from dongne.inbox.models import (
     Inbox,
     InboxAgent,
@@ -36,7 +37,7 @@ from dongne.listings.models import (
 )
 from dongne.notifications.models import Notification
 from dongne.photos.models import Photo
-from dongne.support.models import FaqArticle, FaqTerm
+from dongne.trust.blocks.models import Block
 from dongne.trust.moderation.models import ListingWarning, ModerationAction, Report, Sanction
 from dongne.trust.reviews.models import Deal, MannerTemperature, Review, ReviewItem
 

@@ -7,8 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dongne.accounts import service
 from dongne.accounts.schemas import AccountDeleteIn, LoginIn, PasswordChangeIn, SignupIn
-from dongne.kit.errors import DomainError
-from dongne.kit.forms import parse_form, rejected, safe_next
+from dongne.kit.forms import parse_form, refusal, safe_next
 from dongne.kit.i18n import LOCALES
 from dongne.kit.templating import render
 from dongne.web import SESSION_COOKIE, CtxDep
@@ -40,14 +39,11 @@ async def signup_page(request: Request, ctx: CtxDep) -> Response:
 async def signup_submit(request: Request, ctx: CtxDep) -> Response:
     data, errors, values = await parse_form(request, SignupIn)
     if data is not None:
-        try:
+        async with refusal(ctx) as refused:
             user = await service.signup(ctx, data)
             token, _ = await service.start_session(ctx, user, "cookie")
             return _login_response(ctx, token, "/neighbourhood")
-        except DomainError as exc:
-            if exc.status >= 500 or exc.status == 429:
-                raise
-            errors = await rejected(ctx.db, exc)
+        errors = refused.errors
     values.pop("password", None)
     return render(request, "accounts/signup.html", {"values": values, "errors": errors}, status=422)
 
@@ -65,14 +61,11 @@ async def login_page(request: Request, ctx: CtxDep, next: str = "/") -> Response
 async def login_submit(request: Request, ctx: CtxDep, next: str = "/") -> Response:
     data, errors, values = await parse_form(request, LoginIn)
     if data is not None:
-        try:
+        async with refusal(ctx) as refused:
             user = await service.authenticate(ctx, data)
             token, _ = await service.start_session(ctx, user, "cookie")
             return _login_response(ctx, token, safe_next(next))
-        except DomainError as exc:
-            if exc.status == 429:
-                raise
-            errors = await rejected(ctx.db, exc)
+        errors = refused.errors
     values.pop("password", None)
     return render(
         request,
@@ -117,13 +110,12 @@ async def settings_password(request: Request, ctx: CtxDep) -> Response:
     ctx.require_user()
     data, errors, _ = await parse_form(request, PasswordChangeIn)
     if data is not None:
-        try:
+        async with refusal(ctx) as refused:
             await service.change_password(
                 ctx, data.current_password, data.new_password, request.cookies.get(SESSION_COOKIE)
             )
             return RedirectResponse("/settings?done=password", status_code=303)
-        except DomainError as exc:
-            errors = await rejected(ctx.db, exc)
+        errors = refused.errors
     return render(request, "accounts/settings.html", {"errors": errors}, status=422)
 
 
@@ -132,13 +124,11 @@ async def settings_delete(request: Request, ctx: CtxDep) -> Response:
     ctx.require_user()
     data, errors, _ = await parse_form(request, AccountDeleteIn)
     if data is not None:
-        try:
+        async with refusal(ctx) as refused:
             await service.delete_account(ctx, data.password)
             response = RedirectResponse("/?deleted=1", status_code=303)
             response.delete_cookie(SESSION_COOKIE)
             return response
-        except DomainError as exc:
-            errors = {"delete_" + k: v for k, v in (await rejected(ctx.db, exc)).items()}
-    else:
-        errors = {"delete_" + k: v for k, v in errors.items()}
+        errors = refused.errors
+    errors = {"delete_" + k: v for k, v in errors.items()}
     return render(request, "accounts/settings.html", {"errors": errors}, status=422)

@@ -23,15 +23,15 @@ from dongne.business.schemas import (
     PostPage,
     VerifyIn,
 )
+from dongne.kit.cursors import Cursor
 from dongne.kit.i18n import gettext
 from dongne.listings.queries import range_targets
-from dongne.listings.service import viewer_place
-from dongne.trust.moderation.blocks import hidden_sellers
+from dongne.listings.service import browse_range
+from dongne.trust.blocks.queries import hidden_sellers
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])
 
-Cursor = Annotated[str | None, Query(max_length=200)]
 PlaceParam = Annotated[
     str | None, Query(max_length=32, description="For visitors: the neighbourhood to browse")
 ]
@@ -188,7 +188,7 @@ async def run_news(
 ) -> PostPage:
     """동네 소식 for the caller's range (a visitor's chosen neighbourhood), without
     the news of people blocked either way."""
-    place = await viewer_place(ctx, neighbourhood_id)
+    place = await browse_range(ctx, neighbourhood_id)
     if place is None:
         return PostPage(items=[], next_cursor=None)
     targets = await range_targets(ctx.db, *place)
@@ -196,8 +196,8 @@ async def run_news(
     items, more = await queries.news_feed(ctx.db, ctx.svc.media, targets, cursor, limit, hidden)
     ctx.record(
         "news_viewed",
-        neighbourhood_id=place[0],
-        level=place[1],
+        neighbourhood_id=place.neighbourhood_id,
+        level=place.level,
         first_page=cursor is None,
         count=len(items),
     )

@@ -26,7 +26,7 @@ from dongne.geo.models import Neighbourhood
 from dongne.geo.queries import get_neighbourhood_or_raise
 from dongne.kit.errors import Conflict, NotFound, PermissionDenied
 from dongne.kit.i18n import N_
-from dongne.listings.service import require_verified_place
+from dongne.listings.service import require_verified_home
 from dongne.photos.service import owned_photos
 from dongne.web import Ctx
 
@@ -105,7 +105,7 @@ async def create_business(ctx: Ctx, data: BusinessIn) -> Business:
     """Any user with a verified neighbourhood may open a profile. The shop's own
     neighbourhood (by default the owner's) is verified by location afterwards."""
     user = ctx.require_user()
-    _link, home = await require_verified_place(ctx)
+    _link, home = await require_verified_home(ctx)
     owned = await ctx.db.scalar(
         select(func.count())
         .select_from(BusinessMember)

@@ -123,9 +123,3 @@ async def block(conversation_id: int, ctx: CtxDep) -> Response:
     """Block the other person: they can no longer message you or start a chat."""
     await service.block_in_conversation(ctx, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.delete("/blocks/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def unblock(user_id: int, ctx: CtxDep) -> Response:
-    await service.unblock_user(ctx, user_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,5 @@
-"""Conversations, their participants and messages; appointments; blocks."""
+"""Conversations, their participants and messages; appointments. (Blocks belong
+to trust: :mod:`dongne.trust.blocks`.)"""
 
 from __future__ import annotations
 
@@ -92,17 +93,3 @@ class Appointment(Base):
     place: Mapped[str] = mapped_column(String(100))
     set_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class Block(Base):
-    """``blocker`` no longer hears from ``blocked``: no messages, no new chats."""
-
-    __tablename__ = "blocks"
-
-    blocker_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    blocked_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,11 +16,11 @@ from dongne.chat import queries, service
 from dongne.chat.models import PHOTO, SYSTEM
 from dongne.chat.schemas import ConversationOut, MessageOut
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import SEOUL, environment, render
+from dongne.kit.templating import SEOUL, TemplateParts, render, render_page
 from dongne.listings.models import STATUSES
-from dongne.listings.pages import verification_needed  # also registers ago, won, status_name
+from dongne.listings.pages import verification_needed
 from dongne.listings.service import VerificationRequired
-from dongne.notifications.pages import render_page
+from dongne.trust.blocks import service as blocking
 from dongne.trust.moderation.pages import script_text as trust_script_text
 from dongne.web import CtxDep
 
@@ -180,15 +180,17 @@ def script_text() -> dict[str, Any]:
     }
 
 
-_env = environment()
-_env.globals.update(
-    chat_clock=clock,
-    chat_day=full_day,
-    chat_day_key=day_key,
-    chat_meet_time=meet_time,
-    chat_preview=preview,
-    chat_system_line=system_line,
-    chat_temperature=temperature,
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(
+    globals={
+        "chat_clock": clock,
+        "chat_day": full_day,
+        "chat_day_key": day_key,
+        "chat_meet_time": meet_time,
+        "chat_preview": preview,
+        "chat_system_line": system_line,
+        "chat_temperature": temperature,
+    }
 )
 
 # ---- 채팅하기 -------------------------------------------------------------------------
@@ -332,7 +334,7 @@ async def block(request: Request, ctx: CtxDep, conversation_id: int) -> Response
 @router.post("/chats/{conversation_id}/unblock")
 async def unblock(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
     conversation, _me = await service.access_conversation_by_id(ctx, conversation_id)
-    await service.unblock_user(ctx, service.other_side(conversation, ctx.require_user().id))
+    await blocking.unblock(ctx, service.other_side(conversation, ctx.require_user().id))
     return _back(conversation_id)
 
 

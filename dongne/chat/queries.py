@@ -9,12 +9,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User, UserNeighbourhood
-from dongne.chat.models import Appointment, Block, Conversation, Message, Participant
+from dongne.chat.models import Appointment, Conversation, Message, Participant
 from dongne.chat.schemas import AppointmentOut, ConversationOut, MessageOut, PersonOut
 from dongne.geo.models import Neighbourhood
 from dongne.kit.media import MediaStorage
 from dongne.listings.models import Listing
 from dongne.photos.models import Photo
+from dongne.trust.blocks.queries import blocked_by
 from dongne.trust.reviews.queries import temperatures as manner_temperatures
 from dongne.trust.reviews.temperature import START
 
@@ -182,15 +183,7 @@ async def conversation_outs(
             )
         ).all()
     )
-    blocked = set(
-        (
-            await db.scalars(
-                select(Block.blocked_id).where(
-                    Block.blocker_id == user_id, Block.blocked_id.in_(other_ids)
-                )
-            )
-        ).all()
-    )
+    blocked = await blocked_by(db, user_id, other_ids)
     last = (
         await db.scalars(
             select(Message)

@@ -51,9 +51,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from dongne.accounts.models import User
-from dongne.chat.models import Block, Conversation, Message, Participant
+from dongne.chat.models import Conversation, Message, Participant
 from dongne.db import UTCDateTime
 from dongne.events import Event
+from dongne.trust.blocks.models import Block
 from dongne.trust.moderation.queries import in_force
 
 MESSAGE_SENT = "message_sent"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,3 +57,12 @@ class NeighbourhoodRange(Base):
         Index("ix_neighbourhood_ranges_target_id", "target_id"),
         {"sqlite_with_rowid": False},
     )
+
+
+class BrowseRange(NamedTuple):
+    """Whose listings a viewer sees: the neighbourhood they browse from and how far
+    its range reaches (the ``level`` of :class:`NeighbourhoodRange`, 0-3). Its
+    neighbourhoods are ``listings.queries.range_targets(db, *browse_range)``."""
+
+    neighbourhood_id: str
+    level: int

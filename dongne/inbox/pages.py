@@ -19,11 +19,10 @@ from dongne.business.hours import SEOUL
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import STATUSES, Inbox, InboxConversation
 from dongne.inbox.schemas import SettingsIn
-from dongne.kit.errors import DomainError, InvalidInput
-from dongne.kit.forms import parse_form, rejected, safe_next
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import parse_form, refusal, safe_next
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import render
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import render, render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -335,13 +334,11 @@ async def settings_save(request: Request, ctx: CtxDep, inbox_id: int) -> Respons
     if data is not None:
         data.csat_enabled = values.get("csat_enabled") == "1"
         data.auto_assign = values.get("auto_assign") == "1"
-        try:
+        async with refusal(ctx) as refused:
             await service.update_settings(ctx, inbox.id, **data.model_dump())
-        except DomainError as exc:
-            errors = await rejected(ctx.db, exc)
-            inbox = await _reloaded(ctx, inbox_id)
-        else:
             return _back(f"/inbox/{inbox_id}/settings?saved=1")
+        errors = refused.errors
+        inbox = await _reloaded(ctx, inbox_id)
     context = await _settings_context(ctx, inbox)
     context["errors"] = errors
     return await render_page(request, ctx, "inbox/settings.html", context, status=422)
@@ -355,12 +352,11 @@ async def saved_reply_create(
     shortcut: Annotated[str, Form(max_length=25)] = "",
     body: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    try:
+    async with refusal(ctx) as refused:
         await service.create_saved_reply(ctx, inbox_id, shortcut, body)
-    except DomainError as exc:
-        errors = await rejected(ctx.db, exc)
+    if refused:
         context = await _settings_context(ctx, await _reloaded(ctx, inbox_id))
-        context["errors"] = errors
+        context["errors"] = refused.errors
         context["values"] = {"shortcut": shortcut, "body": body}
         return await render_page(request, ctx, "inbox/settings.html", context, status=422)
     return _back(f"/inbox/{inbox_id}/settings")

@@ -27,9 +27,8 @@ from dongne.insights.prices import Guide, price_guide
 from dongne.insights.registry import INSIGHTS
 from dongne.kit.errors import InvalidInput, NotFound
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import render
+from dongne.kit.templating import render, render_page
 from dongne.listings.models import CATEGORIES
-from dongne.notifications.pages import render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -171,15 +170,14 @@ async def insight_page(
 
 async def _guide(ctx: Ctx, category: str) -> Guide | None:
     from dongne.listings.queries import range_targets
-    from dongne.listings.service import active_place
+    from dongne.listings.service import active_home
 
     if category not in CATEGORIES:
         raise InvalidInput(N_("카테고리를 목록에서 골라 주세요."), field="category")
-    place = await active_place(ctx)
-    if place is None:
+    home = await active_home(ctx)
+    if home is None:
         return None
-    membership, neighbourhood = place
-    targets = await range_targets(ctx.db, neighbourhood.id, membership.range_level)
+    targets = await range_targets(ctx.db, *home.browse_range)
     root = export_root(ctx.svc.settings)
     since = date.today() - timedelta(days=GUIDE_DAYS)
     return await asyncio.to_thread(price_guide, root, category, targets, since)

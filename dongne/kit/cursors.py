@@ -10,6 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
 
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
@@ -45,3 +48,7 @@ def time_and_id(cursor: str | None) -> tuple[datetime, int] | None:
         return moment, int(ident)
     except ValueError:
         raise InvalidInput(BAD_CURSOR, field="cursor") from None
+
+
+# A cursor as a query parameter of a page or a JSON route.
+Cursor = Annotated[str | None, Query(max_length=200)]

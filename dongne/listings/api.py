@@ -6,18 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
+from dongne.kit.cursors import Cursor
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
-from dongne.listings import browse, queries, service
-from dongne.listings.browse import (
-    listing_out,
-    my_keywords,
-    photo_out,
-    run_feed,
-    run_search,
-    suggestions,
-)
+from dongne.listings import queries, service
 from dongne.listings.models import CATEGORIES, STATUSES
+from dongne.listings.queries import listing_out, my_keywords, photo_out
 from dongne.listings.schemas import (
     HiddenIn,
     KeywordIn,
@@ -37,7 +31,6 @@ from dongne.web import CtxDep
 router = APIRouter(prefix="/api/v1", tags=["listings"])
 
 Category = Annotated[str | None, Query(max_length=32)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 PlaceParam = Annotated[
     str | None, Query(max_length=32, description="For visitors: the neighbourhood to browse")
 ]
@@ -70,7 +63,10 @@ async def feed(
     neighbourhood_id: PlaceParam = None,
 ) -> Page:
     """The neighbourhood feed: listings inside the viewer's range, newest first."""
-    return await run_feed(ctx, category, free, hide_sold, cursor, neighbourhood_id)
+    place = await service.browse_range(ctx, neighbourhood_id)
+    seen = await queries.feed_page(ctx, place, category, free, hide_sold, cursor)
+    service.feed_viewed(ctx, seen, cursor, category)
+    return seen.page
 
 
 @router.get("/listings/search")
@@ -84,7 +80,10 @@ async def search(
     neighbourhood_id: PlaceParam = None,
 ) -> Page:
     """Korean search inside the viewer's range, by relevance then recency."""
-    return await run_search(ctx, q, category, free, hide_sold, cursor, neighbourhood_id)
+    place = await service.browse_range(ctx, neighbourhood_id)
+    seen = await queries.search_page(ctx, place, q, category, free, hide_sold, cursor)
+    await service.searched(ctx, seen, q, cursor, category)
+    return seen.page
 
 
 @router.get("/listings/suggest")
@@ -94,7 +93,7 @@ async def suggest(
     neighbourhood_id: PlaceParam = None,
 ) -> list[str]:
     """Search-as-you-type: titles of matching listings in range."""
-    return await suggestions(ctx, q, neighbourhood_id)
+    return await queries.suggestions(ctx, await service.browse_range(ctx, neighbourhood_id), q)
 
 
 @router.get("/searches/recent")
@@ -117,7 +116,7 @@ async def create(data: ListingIn, ctx: CtxDep) -> ListingOut:
 
 @router.get("/listings/{listing_id}")
 async def detail(ctx: CtxDep, listing_id: int, neighbourhood_id: PlaceParam = None) -> ListingOut:
-    place = await service.viewer_place(ctx, neighbourhood_id)
+    place = await service.browse_range(ctx, neighbourhood_id)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.record_view(ctx, listing)
     return await listing_out(ctx, listing)
@@ -157,7 +156,7 @@ async def bump(listing_id: int, ctx: CtxDep) -> ListingOut:
 
 @router.put("/listings/{listing_id}/like", status_code=status.HTTP_204_NO_CONTENT)
 async def like(listing_id: int, ctx: CtxDep) -> Response:
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -165,7 +164,7 @@ async def like(listing_id: int, ctx: CtxDep) -> Response:
 
 @router.delete("/listings/{listing_id}/like", status_code=status.HTTP_204_NO_CONTENT)
 async def unlike(listing_id: int, ctx: CtxDep) -> Response:
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -175,9 +174,9 @@ async def unlike(listing_id: int, ctx: CtxDep) -> Response:
 async def related(ctx: CtxDep, listing_id: int) -> dict[str, list[ListingCard]]:
     """The seller's other listings and similar listings nearby (same category,
     inside the viewer's range)."""
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
-    others, similar = await browse.related(ctx, listing, place)
+    others, similar = await queries.related(ctx, listing, place)
     return {"seller_others": others, "similar": similar}
 
 

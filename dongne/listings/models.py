@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -49,6 +49,7 @@ SELLING, RESERVED, SOLD = "selling", "reserved", "sold"
 STATUSES: dict[str, str] = {SELLING: N_("판매중"), RESERVED: N_("예약중"), SOLD: N_("거래완료")}
 MAX_PRICE = 100_000_000
 MAX_PHOTOS = 10
+BUMP_INTERVAL = timedelta(hours=24)  # 끌어올리기: at most once in this long
 
 
 class Listing(Base):

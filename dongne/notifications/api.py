@@ -13,12 +13,8 @@ from pydantic import BaseModel
 from dongne.kit.hub import Notice
 from dongne.kit.sse import doorbell_stream
 from dongne.notifications.models import Notification
-from dongne.notifications.service import (
-    list_notifications,
-    mark_read,
-    unread_count,
-    user_channel,
-)
+from dongne.notifications.queries import list_notifications, unread_count
+from dongne.notifications.service import mark_read, user_channel
 from dongne.web import CtxDep, authenticated_user_id, services
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])

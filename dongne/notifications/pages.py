@@ -13,37 +13,32 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from dongne.kit.templating import render
-from dongne.notifications.service import list_notifications, mark_read, unread_count
-from dongne.web import Ctx, CtxDep
+from dongne.kit.templating import render, render_page
+from dongne.notifications.queries import list_notifications, unread_count
+from dongne.notifications.service import mark_read
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 
 
-async def badge_state(ctx: Ctx) -> dict[str, int] | None:
+async def badge_state(request: Request, db: AsyncSession) -> dict[str, int] | None:
     """The signed-in viewer's unread count and newest notification id."""
-    viewer = getattr(ctx.request.state, "user", None) if ctx.request else None
+    viewer = getattr(request.state, "user", None)
     if viewer is None:
         return None
-    latest = await list_notifications(ctx.db, viewer.id, limit=1)
+    latest = await list_notifications(db, viewer.id, limit=1)
     return {
-        "unread": await unread_count(ctx.db, viewer.id),
+        "unread": await unread_count(db, viewer.id),
         "after": latest[0].id if latest else 0,
     }
 
 
-async def render_page(
-    request: Request,
-    ctx: Ctx,
-    name: str,
-    context: dict[str, Any] | None = None,
-    *,
-    status: int = 200,
-) -> HTMLResponse:
-    """render() for a whole page: adds what the header shows a signed-in user."""
-    notice = await badge_state(ctx)
-    return render(request, name, {**(context or {}), "notice": notice}, status=status)
+async def page_chrome(request: Request, db: AsyncSession) -> dict[str, Any]:
+    """What every whole page's header carries: the badge (installed at app creation
+    as a provider for :func:`dongne.kit.templating.render_page`)."""
+    return {"notice": await badge_state(request, db)}
 
 
 @router.get("/notifications")
@@ -64,7 +59,7 @@ async def read_all(request: Request, ctx: CtxDep) -> Response:
 @router.get("/notifications/badge")
 async def badge(request: Request, ctx: CtxDep) -> Response:
     """The header's badge, for pages that did not render it themselves."""
-    notice = await badge_state(ctx)
+    notice = await badge_state(request, ctx.db)
     if notice is None:
         return HTMLResponse("")
     return render(request, "notifications/_badge.html", {"notice": notice})

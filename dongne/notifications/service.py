@@ -1,11 +1,12 @@
-"""Creating and reading notifications. A notification is stored with the
-change that caused it; the live doorbell rings only after commit."""
+"""Writing notifications: one is stored with the change that caused it, and the
+live doorbell rings only after commit; marking them read. (Reads:
+:mod:`dongne.notifications.queries`.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne import events
@@ -32,28 +33,6 @@ async def notify(
 
     on_commit(db, ring)
     return note
-
-
-async def unread_count(db: AsyncSession, user_id: int) -> int:
-    return int(
-        await db.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
-
-
-async def list_notifications(
-    db: AsyncSession, user_id: int, *, after_id: int | None = None, limit: int = 50
-) -> list[Notification]:
-    stmt = select(Notification).where(Notification.user_id == user_id)
-    if after_id is not None:
-        stmt = stmt.where(Notification.id > after_id).order_by(Notification.id).limit(limit)
-    else:
-        stmt = stmt.order_by(Notification.id.desc()).limit(limit)
-    return list((await db.scalars(stmt)).all())
 
 
 async def mark_read(ctx: Ctx, notification_id: int | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -138,6 +139,21 @@ def test_appointment_reserves_pins_and_reminds_both(
     assert r.json()["appointment"]["place"] == "역삼역 3번 출구"
     listing = client.get(f"/api/v1/listings/{deal.listing_id}", headers=deal.buyer.auth).json()
     assert listing["status"] == "reserved"
+    # The same event, in the same shape, as when the seller changes the state by hand.
+    changed = query(
+        database,
+        "SELECT properties FROM events WHERE name = 'listing_status_changed' AND user_id = :id",
+        id=deal.seller.id,
+    )
+    props = [p if isinstance(p, dict) else json.loads(str(p)) for (p,) in changed]
+    assert props == [
+        {
+            "listing_id": deal.listing_id,
+            "old": "selling",
+            "new": "reserved",
+            "buyer_id": deal.buyer.id,
+        }
+    ]
     system = client.get(
         f"/api/v1/chats/{deal.conversation_id}/messages", headers=deal.buyer.auth
     ).json()

@@ -110,6 +110,8 @@ def test_a_reported_listing_hidden_by_an_operator_leaves_the_feed_and_is_audited
     assert entry["policy"] == "fraud" and entry["note"] == "시세 사기 의심"
     assert entry["created_at"]
     assert events(database, "moderation_action", operator.id)[-1]["action"] == "hide_listing"
+    # Listings wrote the takedown (its columns and its event), not moderation.
+    assert events(database, "listing_taken_down", operator.id)[-1]["listing_id"] == item["id"]
     # Working it twice is refused.
     assert act(client, operator, r.json()["id"], action="warn", policy="fraud").status_code == 409
 
@@ -330,3 +332,5 @@ def test_a_suspension_ends_and_a_ban_takes_the_sellers_listings_off_the_feed(
     )
     assert item not in feed_ids(client, viewer)
     assert client.post("/api/v1/listings", json=body, headers=seller.auth).status_code == 403
+    taken = events(database, "seller_listings_taken_down", operator.id)[-1]
+    assert taken["seller_id"] == seller.id and taken["count"] == 2

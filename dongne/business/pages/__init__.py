@@ -7,8 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dongne.business.pages import form, hours, mine, news, people, profile
+from dongne.business.pages.common import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
 # In this order: /businesses/new must match before /businesses/{business_id}.
 for part in (form, profile, hours, people, mine, news):
     router.include_router(part.router)
+
+__all__ = ["TEMPLATES", "router"]

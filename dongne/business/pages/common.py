@@ -1,15 +1,12 @@
-"""What the business pages share: template filters (registered on import), form
-errors and refusals."""
+"""What the business pages share: the words their templates use (given to the
+templates at app creation)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import Query
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from dongne.business.hours import SEOUL
 from dongne.business.models import BUSINESS_CATEGORIES, MAX_PHOTOS, MEMBER_ROLES
@@ -17,13 +14,8 @@ from dongne.business.schemas import (
     HoursOut,
 )
 from dongne.db import utcnow
-from dongne.kit.errors import DomainError, validation_errors
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import environment
-from dongne.listings.pages import ago, won
-from dongne.web import Ctx
-
-Cursor = Annotated[str | None, Query(max_length=200)]
+from dongne.kit.templating import TemplateParts
 
 WEEKDAYS = (N_("월"), N_("화"), N_("수"), N_("목"), N_("금"), N_("토"), N_("일"))
 TIME_RANGE = re.compile(r"^(\d{1,2}:\d{2})\s*[-~–]\s*(\d{1,2}:\d{2})$")
@@ -67,33 +59,17 @@ def open_status(hours: HoursOut, now: datetime | None = None) -> str:
     return gettext("영업 전 · %(when)s에 열어요", when=_when(hours.until, now))
 
 
-_env = environment()
-_env.filters.update(ago=ago, won=won)
-_env.globals.update(
-    business_category=business_category,
-    business_categories=BUSINESS_CATEGORIES,
-    weekday_name=weekday_name,
-    open_status=open_status,
-    member_roles=MEMBER_ROLES,
-    max_business_photos=MAX_PHOTOS,
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(
+    globals={
+        "business_category": business_category,
+        "business_categories": BUSINESS_CATEGORIES,
+        "weekday_name": weekday_name,
+        "open_status": open_status,
+        "member_roles": MEMBER_ROLES,
+        "max_business_photos": MAX_PHOTOS,
+    }
 )
-
-
-def form_errors(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for err in validation_errors(exc.errors()):
-        errors.setdefault(err["field"].split(".")[0] or "_", err["message"])
-    return errors
-
-
-async def refused(ctx: Ctx, exc: DomainError) -> dict[str, str]:
-    """A refusal a person can fix, shown on the form; the transaction is undone."""
-    if exc.status in (401, 404, 429) or exc.status >= 500:
-        raise exc
-    await ctx.db.rollback()
-    if ctx.user is not None:
-        await ctx.db.refresh(ctx.user)
-    return {exc.field or "_": exc.text()}
 
 
 def redirect(url: str) -> Response:

@@ -11,19 +11,17 @@ from pydantic import ValidationError
 
 from dongne.business import queries, service
 from dongne.business.pages.common import (
-    form_errors,
     redirect,
-    refused,
 )
 from dongne.business.schemas import (
     BusinessIn,
     BusinessOut,
 )
-from dongne.kit.errors import DomainError
+from dongne.kit.forms import field_errors, form_values, refusal
 from dongne.kit.i18n import gettext
+from dongne.kit.templating import render_page
 from dongne.listings.pages import verification_needed
-from dongne.listings.service import VerificationRequired, require_verified_place
-from dongne.notifications.pages import render_page
+from dongne.listings.service import VerificationRequired, require_verified_home
 from dongne.photos.processing import MAX_PHOTO_BYTES, PhotoTooLarge
 from dongne.photos.service import store_photo
 from dongne.web import CtxDep
@@ -63,7 +61,7 @@ async def _profile_form(
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """(data for BusinessIn, the submitted values, errors found before validation)."""
     form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    values = form_values(form)
     items, problem = parse_price_list(values.get("price_list", ""))
     data: dict[str, Any] = {
         "name": values.get("name", ""),
@@ -84,7 +82,7 @@ def _validated(
     try:
         parsed = BusinessIn.model_validate(data)
     except ValidationError as exc:
-        return None, form_errors(exc) | errors
+        return None, field_errors(exc) | errors
     return (parsed, errors) if not errors else (None, errors)
 
 
@@ -92,7 +90,7 @@ def _validated(
 async def new_page(request: Request, ctx: CtxDep) -> Response:
     ctx.require_user()
     try:
-        _link, place = await require_verified_place(ctx)
+        _link, place = await require_verified_home(ctx)
     except VerificationRequired as exc:
         return await verification_needed(request, ctx, exc)
     context: dict[str, Any] = {
@@ -110,11 +108,10 @@ async def create(request: Request, ctx: CtxDep) -> Response:
     data, values, errors = await _profile_form(request)
     parsed, errors = _validated(data, errors)
     if parsed is not None:
-        try:
+        async with refusal(ctx) as refused:
             business = await service.create_business(ctx, parsed)
             return redirect(f"/businesses/{business.id}")
-        except DomainError as exc:
-            errors = await refused(ctx, exc)
+        errors = refused.errors
     context = {"business": None, "values": values, "errors": errors, "place_name": ""}
     return await render_page(request, ctx, "business/form.html", context, status=422)
 
@@ -147,11 +144,10 @@ async def edit(request: Request, ctx: CtxDep, business_id: int) -> Response:
     data["neighbourhood_id"] = business.neighbourhood_id
     parsed, errors = _validated(data, errors)
     if parsed is not None:
-        try:
+        async with refusal(ctx) as refused:
             await service.update_business(ctx, business_id, parsed)
             return redirect(f"/businesses/{business_id}")
-        except DomainError as exc:
-            errors = await refused(ctx, exc)
+        errors = refused.errors
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
     out = await queries.business_out(ctx, business)
     context = {"business": out, "values": values, "errors": errors, "place_name": ""}

@@ -8,22 +8,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from dongne.business import queries, service
 from dongne.business.pages.common import (
     TIME_RANGE,
-    form_errors,
     redirect,
-    refused,
 )
 from dongne.business.schemas import (
     HoursIn,
     HoursOut,
 )
-from dongne.kit.errors import DomainError
+from dongne.kit.forms import form_values, refusal
 from dongne.kit.i18n import gettext
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -75,17 +72,14 @@ async def hours_page(request: Request, ctx: CtxDep, business_id: int) -> Respons
 async def save_hours(request: Request, ctx: CtxDep, business_id: int) -> Response:
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
     form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    values = form_values(form)
     data, errors = parse_hours_form(values)
     if not errors:
-        try:
+        async with refusal(ctx) as refused:
             await service.set_hours(ctx, business_id, HoursIn.model_validate(data))
             return redirect(f"/businesses/{business_id}")
-        except ValidationError as exc:
-            errors = form_errors(exc)
-            if "ranges" in errors:
-                errors["_"] = errors.pop("ranges")
-        except DomainError as exc:
-            errors = await refused(ctx, exc)
+        errors = refused.errors
+        if "ranges" in errors:
+            errors["_"] = errors.pop("ranges")
     context = {"business": business, "values": values, "errors": errors}
     return await render_page(request, ctx, "business/hours.html", context, status=422)

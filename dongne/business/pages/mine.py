@@ -11,10 +11,9 @@ from fastapi.responses import Response
 from dongne.business import queries, service, staff
 from dongne.business.pages.common import (
     redirect,
-    refused,
 )
-from dongne.kit.errors import DomainError
-from dongne.notifications.pages import render_page
+from dongne.kit.forms import refusal
+from dongne.kit.templating import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -40,11 +39,10 @@ async def invitation(request: Request, ctx: CtxDep, token: str = "") -> Response
     """Where the invitation mail's link lands: sign in (or up), then accept."""
     context: dict[str, Any] = {"token": token, "business": None, "error": None}
     if ctx.user is not None:
-        try:
+        async with refusal(ctx) as refused:  # expired (409); unknown tokens are a 404 page
             found = await staff.access_invitation_by_token(ctx, token)
             context["business"] = await service.get_business_or_raise(ctx.db, found.business_id)
-        except DomainError as exc:  # expired (409); unknown tokens are a 404 page
-            context["error"] = next(iter((await refused(ctx, exc)).values()))
+        context["error"] = refused.message or None
     else:
         context["next"] = f"/business-invitations?{urlencode({'token': token})}"
     status = 200 if context["error"] is None else 409

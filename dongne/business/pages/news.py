@@ -8,11 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dongne.business.api import run_news
-from dongne.business.pages.common import (
-    Cursor,
-)
-from dongne.kit.templating import render
-from dongne.notifications.pages import render_page
+from dongne.kit.cursors import Cursor
+from dongne.kit.templating import render, render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from dongne.business import queries, service, staff
 from dongne.business.pages.common import (
-    form_errors,
     redirect,
-    refused,
 )
 from dongne.business.schemas import (
     InviteIn,
 )
-from dongne.kit.errors import DomainError
-from dongne.notifications.pages import render_page
+from dongne.kit.forms import refusal
+from dongne.kit.templating import render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -48,15 +45,11 @@ async def staff_members(request: Request, ctx: CtxDep, business_id: int) -> Resp
 @router.post("/businesses/{business_id}/staff/invite")
 async def invite(request: Request, ctx: CtxDep, business_id: int) -> Response:
     form = await request.form()
-    try:
+    async with refusal(ctx) as refused:
         data = InviteIn.model_validate({"email": str(form.get("email", ""))})
         await staff.invite_staff(ctx, business_id, data.email)
         return redirect(f"/businesses/{business_id}/staff")
-    except ValidationError as exc:
-        errors = form_errors(exc)
-    except DomainError as exc:
-        errors = await refused(ctx, exc)
-    return await staff_page(request, ctx, business_id, errors, status=422)
+    return await staff_page(request, ctx, business_id, refused.errors, status=422)
 
 
 @router.post("/businesses/{business_id}/staff/invitations/{invitation_id}/revoke")

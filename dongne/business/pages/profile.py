@@ -5,22 +5,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from dongne.business import queries, service
 from dongne.business.hours import SEOUL
 from dongne.business.pages.common import (
-    form_errors,
     redirect,
-    refused,
 )
 from dongne.business.schemas import (
     PostIn,
 )
 from dongne.db import utcnow
-from dongne.kit.errors import DomainError
-from dongne.kit.templating import render
-from dongne.notifications.pages import render_page
+from dongne.kit.forms import refusal
+from dongne.kit.templating import render, render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -75,14 +71,10 @@ async def follow(request: Request, ctx: CtxDep, business_id: int) -> Response:
 async def create_post(request: Request, ctx: CtxDep, business_id: int) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("title", "content")}
-    try:
+    async with refusal(ctx) as refused:
         await service.create_post(ctx, business_id, PostIn.model_validate(values))
         return redirect(f"/businesses/{business_id}#news")
-    except ValidationError as exc:
-        errors = form_errors(exc)
-    except DomainError as exc:
-        errors = await refused(ctx, exc)
-    return await profile_page(request, ctx, business_id, errors, values, status=422)
+    return await profile_page(request, ctx, business_id, refused.errors, values, status=422)
 
 
 @router.post("/businesses/{business_id}/posts/{post_id}/delete")

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query, Response, status
 from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn, ReviewOut, ReviewPage
 from dongne.business.service import access_business_by_id
+from dongne.kit.cursors import Cursor
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])
 
-Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=50)]
 
 

@@ -7,28 +7,24 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from dongne.business.models import MEMBER_ROLES, Business
 from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn
 from dongne.business.service import access_business_by_id, member_role
-from dongne.kit.errors import DomainError, validation_errors
-from dongne.kit.templating import environment, render
-from dongne.listings.pages import ago
-from dongne.notifications.pages import render_page
+from dongne.kit.cursors import Cursor
+from dongne.kit.forms import refusal
+from dongne.kit.templating import TemplateParts, render, render_page
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
 
-Cursor = Annotated[str | None, Query(max_length=200)]
 Back = Literal["profile", "list"]
 
-_env = environment()
-_env.filters.update(ago=ago)
-_env.globals.update(member_roles=MEMBER_ROLES)
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(globals={"member_roles": MEMBER_ROLES})
 
 
 def _back_url(business_id: int, back: str, review_id: int | None = None) -> str:
@@ -86,23 +82,6 @@ async def _list_page(
     return await render_page(request, ctx, "business/reviews/list.html", context, status=status)
 
 
-async def _refused(ctx: Ctx, exc: DomainError) -> dict[str, str]:
-    """A refusal shown on the form; the transaction is undone."""
-    if exc.status in (401, 404) or exc.status >= 500:
-        raise exc
-    await ctx.db.rollback()
-    if ctx.user is not None:
-        await ctx.db.refresh(ctx.user)
-    return {exc.field or "_": exc.text()}
-
-
-def _errors(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for err in validation_errors(exc.errors()):
-        errors.setdefault(err["field"].split(".")[0] or "_", err["message"])
-    return errors
-
-
 # ---- reading -------------------------------------------------------------------------------
 
 
@@ -133,17 +112,16 @@ async def write(
     back: Annotated[Back, Form()] = "profile",
 ) -> Response:
     ctx.require_user()
-    status = 422
-    try:
+    async with refusal(ctx) as refused:
         await service.write_review(ctx, business_id, ReviewIn.model_validate({"content": content}))
         return _redirect(_back_url(business_id, back))
-    except ValidationError as exc:
-        errors = _errors(exc)
-    except DomainError as exc:
-        errors = await _refused(ctx, exc)
-        status = exc.status
     return await _list_page(
-        request, ctx, business_id, status=status, values={"content": content}, errors=errors
+        request,
+        ctx,
+        business_id,
+        status=refused.status,
+        values={"content": content},
+        errors=refused.errors,
     )
 
 
@@ -164,24 +142,16 @@ async def reply(
     content: Annotated[str, Form(max_length=4000)] = "",
     back: Annotated[Back, Form()] = "profile",
 ) -> Response:
-    status = 422
-    try:
+    async with refusal(ctx) as refused:
         await service.reply_to_review(
             ctx, business_id, review_id, ReplyIn.model_validate({"content": content})
         )
         return _redirect(_back_url(business_id, back, review_id))
-    except ValidationError as exc:
-        message = _errors(exc).get("content", "")
-    except DomainError as exc:
-        if exc.status == 403:  # not one of the shop's people: they have no reply form
-            raise
-        message = next(iter((await _refused(ctx, exc)).values()))
-        status = exc.status
     return await _list_page(
         request,
         ctx,
         business_id,
-        status=status,
+        status=refused.status,
         reply_values={review_id: content},
-        reply_errors={review_id: message},
+        reply_errors={review_id: refused.message},
     )

@@ -16,7 +16,7 @@ from dongne.business.reviews.schemas import AuthorOut, ReplyOut, ReviewOut
 from dongne.inbox.models import CUSTOMER, Inbox, InboxConversation, InboxMessage
 from dongne.kit.cursors import encode_cursor, time_and_id
 from dongne.kit.i18n import N_, gettext
-from dongne.trust.moderation.blocks import hidden_sellers
+from dongne.trust.blocks.queries import hidden_sellers
 from dongne.web import Ctx
 
 PAGE_SIZE = 20

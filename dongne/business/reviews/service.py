@@ -19,7 +19,7 @@ from dongne.business.service import (
 from dongne.db import utcnow
 from dongne.kit.errors import Conflict, DomainError, NotFound, PermissionDenied
 from dongne.kit.i18n import N_
-from dongne.listings.service import active_place, in_range
+from dongne.listings.service import active_home, in_range
 from dongne.web import Ctx
 
 
@@ -59,12 +59,11 @@ async def access_reviewable_business_by_id(ctx: Ctx, business_id: int) -> Busine
     business = await get_business_or_raise(ctx.db, business_id)
     if await member_role(ctx.db, business.id, user.id) is not None:
         raise OwnBusiness()
-    place = await active_place(ctx)
-    if place is None:
+    home = await active_home(ctx)
+    if home is None:
         raise NotNeighbour()
-    link, home = place
-    if not link.is_verified(ctx.svc.settings.verification_days) or not await in_range(
-        ctx.db, home.id, link.range_level, business.neighbourhood_id
+    if not home.link.is_verified(ctx.svc.settings.verification_days) or not await in_range(
+        ctx.db, *home.browse_range, business.neighbourhood_id
     ):
         raise NotNeighbour()
     await _ensure_can_act(ctx)

@@ -8,7 +8,6 @@ from dongne.chat.service.access import (
     Blocked,
     access_conversation_by_id,
     chat_channel,
-    is_blocked_between,
     other_side,
     ring,
 )
@@ -25,11 +24,9 @@ from dongne.chat.service.conversations import (
 )
 from dongne.chat.service.participants import (
     block_in_conversation,
-    block_user,
     leave,
     mark_read,
     set_muted,
-    unblock_user,
 )
 from dongne.chat.service.sending import (
     CheckedSend,
@@ -47,11 +44,9 @@ __all__ = [
     "SendAccess",
     "access_conversation_by_id",
     "block_in_conversation",
-    "block_user",
     "cancel_appointment",
     "chat_channel",
     "check_send",
-    "is_blocked_between",
     "leave",
     "limit_send",
     "mark_read",
@@ -65,5 +60,4 @@ __all__ = [
     "set_muted",
     "start_conversation",
     "store_send",
-    "unblock_user",
 ]

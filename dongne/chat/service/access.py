@@ -1,4 +1,4 @@
-"""Who may act in a conversation, blocks between two people, and the doorbell
+"""Who may act in a conversation, the refusal when two people blocked each other, and the doorbell
 (rung after commit) that tells the participants' sockets."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 
 from dongne.chat.models import (
-    Block,
     Conversation,
     Message,
     Participant,
@@ -53,18 +52,6 @@ async def access_conversation_by_id(
     if row is None:
         raise NotFound(N_("대화를 찾을 수 없어요."))
     return row.tuple()
-
-
-async def is_blocked_between(ctx: Ctx, a: int, b: int) -> bool:
-    return (
-        await ctx.db.scalar(
-            select(Block.blocker_id).where(
-                ((Block.blocker_id == a) & (Block.blocked_id == b))
-                | ((Block.blocker_id == b) & (Block.blocked_id == a))
-            )
-        )
-        is not None
-    )
 
 
 def _users(conversation: Conversation) -> tuple[int, int]:

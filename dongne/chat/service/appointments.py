@@ -23,7 +23,7 @@ from dongne.kit.errors import (
 from dongne.kit.hub import Hub
 from dongne.kit.i18n import N_
 from dongne.kit.scheduler import cancel, schedule
-from dongne.listings.models import RESERVED, SELLING, Listing
+from dongne.listings.service import reserve as reserve_listing
 from dongne.notifications.service import notify
 from dongne.web import Ctx
 
@@ -77,18 +77,12 @@ async def set_appointment(
         meet_at=meet_at.isoformat(),
         place=place,
     )
-    if reserve and user.id == conversation.seller_id:
-        listing = await ctx.db.get(Listing, conversation.listing_id)
-        if listing is not None and listing.status == SELLING:
-            listing.status = RESERVED
-            ctx.record(
-                "listing_status_changed",
-                listing_id=listing.id,
-                old=SELLING,
-                new=RESERVED,
-                buyer_id=conversation.buyer_id,
-            )
-            await post_system(ctx, conversation, "reserved")
+    if (
+        reserve
+        and user.id == conversation.seller_id
+        and await reserve_listing(ctx, conversation.listing_id, conversation.buyer_id)
+    ):
+        await post_system(ctx, conversation, "reserved")
     return appointment
 
 

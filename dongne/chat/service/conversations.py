@@ -17,7 +17,6 @@ from dongne.chat.models import (
 from dongne.chat.service.access import (
     Blocked,
     _users,
-    is_blocked_between,
     ring,
 )
 from dongne.db import utcnow
@@ -26,8 +25,8 @@ from dongne.kit.errors import (
     NotFound,
 )
 from dongne.kit.i18n import N_
-from dongne.listings.models import Listing
-from dongne.listings.service import access_listing_by_id, require_verified_place
+from dongne.listings.service import access_listing_by_id, count_chat, require_verified_home
+from dongne.trust.blocks.queries import blocked_between
 from dongne.web import Ctx
 
 # ---- conversations ------------------------------------------------------------
@@ -36,9 +35,9 @@ from dongne.web import Ctx
 async def start_conversation(ctx: Ctx, listing_id: int) -> Conversation:
     """The buyer's conversation about a listing (created on first contact)."""
     user = ctx.require_user()
-    link, place = await require_verified_place(ctx)
+    home = await require_verified_home(ctx)
     # Only someone who may see the listing (their range covers it) can ask about it.
-    listing = await access_listing_by_id(ctx, listing_id, (place.id, link.range_level))
+    listing = await access_listing_by_id(ctx, listing_id, home.browse_range)
     if listing.seller_id == user.id:
         raise Conflict(N_("내 글에는 채팅할 수 없어요."))
     existing = await ctx.db.scalar(
@@ -54,7 +53,7 @@ async def start_conversation(ctx: Ctx, listing_id: int) -> Conversation:
         return existing
     if not listing.is_listed:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
-    if await is_blocked_between(ctx, user.id, listing.seller_id):
+    if await blocked_between(ctx.db, user.id, listing.seller_id):
         raise Blocked()
     from dongne.trust.moderation import guards
 
@@ -79,9 +78,7 @@ async def start_conversation(ctx: Ctx, listing_id: int) -> Conversation:
     ctx.db.add(
         Participant(conversation_id=conversation.id, user_id=listing.seller_id, role="seller")
     )
-    await ctx.db.execute(
-        update(Listing).where(Listing.id == listing.id).values(chat_count=Listing.chat_count + 1)
-    )
+    await count_chat(ctx, listing.id)
     await ctx.db.flush()
     ctx.record(
         "conversation_started",

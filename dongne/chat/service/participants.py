@@ -1,10 +1,9 @@
-"""A participant's own state: read position, mute, leaving, and
-blocking the other side."""
+"""A participant's own state: read position, mute, leaving, and blocking the
+other side (the block itself is trust's: :mod:`dongne.trust.blocks`)."""
 
 from __future__ import annotations
 
 from dongne.chat.models import (
-    Block,
     Participant,
 )
 from dongne.chat.service.access import (
@@ -17,10 +16,7 @@ from dongne.chat.service.conversations import (
     post_system,
 )
 from dongne.db import utcnow
-from dongne.kit.errors import (
-    InvalidInput,
-)
-from dongne.kit.i18n import N_
+from dongne.trust.blocks.service import block
 from dongne.web import Ctx
 
 
@@ -53,24 +49,6 @@ async def leave(ctx: Ctx, conversation_id: int) -> None:
         await post_system(ctx, conversation, "left", user_id=me.user_id)
 
 
-async def block_user(ctx: Ctx, blocked_id: int, conversation_id: int | None = None) -> None:
-    user = ctx.require_user()
-    if blocked_id == user.id:
-        raise InvalidInput(N_("나 자신은 차단할 수 없어요."))
-    if await ctx.db.get(Block, (user.id, blocked_id)) is None:
-        ctx.db.add(Block(blocker_id=user.id, blocked_id=blocked_id))
-        await ctx.db.flush()
-        ctx.record("user_blocked", blocked_id=blocked_id, conversation_id=conversation_id)
-
-
-async def unblock_user(ctx: Ctx, blocked_id: int) -> None:
-    user = ctx.require_user()
-    row = await ctx.db.get(Block, (user.id, blocked_id))
-    if row is not None:
-        await ctx.db.delete(row)
-        ctx.record("user_unblocked", blocked_id=blocked_id)
-
-
 async def block_in_conversation(ctx: Ctx, conversation_id: int) -> None:
     conversation, _me = await access_conversation_by_id(ctx, conversation_id)
-    await block_user(ctx, other_side(conversation, ctx.require_user().id), conversation_id)
+    await block(ctx, other_side(conversation, ctx.require_user().id), conversation_id)

@@ -133,12 +133,14 @@ class Town:
 
     async def session(self, res: Resident, weight: float) -> None:
         """One visit: the feed, maybe a search, a few listings, maybe a chat."""
-        from dongne.listings import browse
+        from dongne.listings import queries
         from dongne.listings.service import (
             access_listing_by_id,
+            browse_range,
+            feed_viewed,
             record_view,
+            searched,
             set_like,
-            viewer_place,
         )
 
         e = self.effects
@@ -162,12 +164,14 @@ class Town:
         pick = rng.random()
 
         async def work(ctx: Ctx) -> list[int]:
-            page = await browse.run_feed(ctx, None, False, False, None, None)
-            ids = [c.id for c in page.items if c.status == "selling"]
+            place = await browse_range(ctx)
+            feed = await queries.feed_page(ctx, place, None, False, False, None)
+            feed_viewed(ctx, feed, None, None)
+            ids = [c.id for c in feed.page.items if c.status == "selling"]
             if query is not None:
-                found = await browse.run_search(ctx, query, None, False, False, None, None)
-                ids = [c.id for c in found.items if c.status == "selling"] or ids
-            place = await viewer_place(ctx)
+                found = await queries.search_page(ctx, place, query, None, False, False, None)
+                await searched(ctx, found, query, None, None)
+                ids = [c.id for c in found.page.items if c.status == "selling"] or ids
             seen = []
             for i, listing_id in enumerate(ids[:views]):
                 listing = await access_listing_by_id(ctx, listing_id, place)

@@ -7,51 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dongne.listings.pages import home, listing, mine, search
-from dongne.listings.pages.common import (
-    FRAGMENT_VARY,
-    YEAR,
-    Category,
-    Cursor,
-    Filters,
-    Place,
-    ago,
-    browsing_place,
-    card_time,
-    category_name,
-    hours_until,
-    is_fragment,
-    is_htmx,
-    more_url,
-    refused,
-    reraise_unless_form_error,
-    status_name,
-    verification_needed,
-    won,
-)
+from dongne.listings.pages.places import verification_needed
+from dongne.listings.pages.presenters import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
 for part in (home, listing, search, mine):
     router.include_router(part.router)
 
-__all__ = [
-    "FRAGMENT_VARY",
-    "YEAR",
-    "Category",
-    "Cursor",
-    "Filters",
-    "Place",
-    "ago",
-    "browsing_place",
-    "card_time",
-    "category_name",
-    "hours_until",
-    "is_fragment",
-    "is_htmx",
-    "more_url",
-    "refused",
-    "reraise_unless_form_error",
-    "router",
-    "status_name",
-    "verification_needed",
-    "won",
-]
+__all__ = ["TEMPLATES", "router", "verification_needed"]

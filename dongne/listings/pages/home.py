@@ -9,24 +9,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dongne.geo.queries import get_neighbourhood, search_neighbourhoods
+from dongne.kit.cursors import Cursor
 from dongne.kit.errors import InvalidInput
+from dongne.kit.htmx import FRAGMENT_VARY, is_fragment
 from dongne.kit.i18n import N_
-from dongne.kit.templating import render
-from dongne.listings import browse, service
-from dongne.listings.pages.common import (
-    FRAGMENT_VARY,
-    YEAR,
-    Category,
-    Cursor,
-    Filters,
-    browsing_place,
-    is_fragment,
-    more_url,
-)
-from dongne.notifications.pages import render_page
+from dongne.kit.templating import render, render_page
+from dongne.listings import queries, service
+from dongne.listings.pages.filters import Category, Filters, more_url
+from dongne.listings.pages.places import header_place
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
+
+YEAR = 365 * 86400  # how long the chosen neighbourhood's cookie lasts
 
 # ---- home and the feed ------------------------------------------------------------
 
@@ -40,12 +35,16 @@ async def home(
     hide_sold: bool = False,
     q: Annotated[str, Query(max_length=50)] = "",
 ) -> Response:
-    place = await browsing_place(ctx)
+    place = await header_place(ctx)
     if place is None:
         results = await search_neighbourhoods(ctx.db, q) if q.strip() else []
         return await render_page(request, ctx, "home.html", {"q": q, "results": results})
     filters = Filters(category or None, free, hide_sold)
-    page = await browse.run_feed(ctx, filters.category, free, hide_sold, None, None)
+    seen = await queries.feed_page(
+        ctx, await service.browse_range(ctx), filters.category, free, hide_sold, None
+    )
+    service.feed_viewed(ctx, seen, None, filters.category)
+    page = seen.page
     context = {
         "place": place,
         "filters": filters,
@@ -72,7 +71,11 @@ async def feed_more(
 ) -> Response:
     """The next cards of the feed and the loader after them (infinite scroll)."""
     filters = Filters(category or None, free, hide_sold)
-    page = await browse.run_feed(ctx, filters.category, free, hide_sold, cursor, None)
+    seen = await queries.feed_page(
+        ctx, await service.browse_range(ctx), filters.category, free, hide_sold, cursor
+    )
+    service.feed_viewed(ctx, seen, cursor, filters.category)
+    page = seen.page
     return render(
         request,
         "listings/_cards.html",

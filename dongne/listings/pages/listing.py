@@ -8,22 +8,19 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dongne.kit.errors import DomainError, InvalidInput
+from dongne.geo.models import BrowseRange
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import refusal
+from dongne.kit.htmx import is_htmx
 from dongne.kit.i18n import N_
-from dongne.kit.templating import render
-from dongne.listings import browse, service
+from dongne.kit.templating import render, render_page
+from dongne.listings import queries, service
 from dongne.listings.models import (
     SOLD,
     STATUSES,
     Listing,
 )
-from dongne.listings.pages.common import (
-    is_htmx,
-    refused,
-    reraise_unless_form_error,
-    verification_needed,
-)
-from dongne.notifications.pages import render_page
+from dongne.listings.pages.places import verification_needed
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 async def write_page(request: Request, ctx: CtxDep) -> Response:
     ctx.require_user()
     try:
-        _link, place = await service.require_verified_place(ctx)
+        _link, place = await service.require_verified_home(ctx)
     except service.VerificationRequired as exc:
         return await verification_needed(request, ctx, exc)
     return await render_page(
@@ -49,7 +46,7 @@ async def write_page(request: Request, ctx: CtxDep) -> Response:
 @router.get("/listings/{listing_id}/edit")
 async def edit_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     listing = await service.access_own_listing_by_id(ctx, listing_id)
-    out = await browse.listing_out(ctx, listing)
+    out = await queries.listing_out(ctx, listing)
     context = {
         "listing": out,
         "place_name": out.neighbourhood.name,
@@ -65,12 +62,12 @@ async def detail_page(
     request: Request,
     ctx: Ctx,
     listing: Listing,
-    place: tuple[str, int] | None,
+    place: BrowseRange | None,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    out = await browse.listing_out(ctx, listing)
-    others, similar = await browse.related(ctx, listing, place)
+    out = await queries.listing_out(ctx, listing)
+    others, similar = await queries.related(ctx, listing, place)
     allowed = service.TRANSITIONS.get(out.status, set()) | {out.status}
     from dongne.trust.moderation.pages import listing_trust
 
@@ -87,7 +84,7 @@ async def detail_page(
 
 @router.get("/listings/{listing_id}")
 async def detail(request: Request, ctx: CtxDep, listing_id: int) -> Response:
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.record_view(ctx, listing)
     return await detail_page(request, ctx, listing, place)
@@ -98,7 +95,7 @@ async def like(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     """관심 on or off; answers with the button and the new count."""
     form = await request.form()
     liked = form.get("liked") == "1"
-    place = await service.viewer_place(ctx)
+    place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, liked)
     await ctx.db.refresh(listing)
@@ -119,18 +116,16 @@ async def seller_action(
 ) -> Response:
     """Run a seller's change; answer with the listing's page (htmx swaps its
     main part), or the page again with the refusal."""
-    try:
+    async with refusal(ctx) as refused:
         await action()
-    except DomainError as exc:
-        reraise_unless_form_error(exc)
-        errors = await refused(ctx, exc)
+    if refused:
         listing = await service.access_own_listing_by_id(ctx, listing_id)
-        place = await service.viewer_place(ctx)
-        return await detail_page(request, ctx, listing, place, errors, status=exc.status)
+        place = await service.browse_range(ctx)
+        return await detail_page(request, ctx, listing, place, refused.errors, refused.status)
     if not is_htmx(request):
         return RedirectResponse(f"/listings/{listing_id}", status_code=303)
     listing = await service.access_own_listing_by_id(ctx, listing_id)
-    return await detail_page(request, ctx, listing, await service.viewer_place(ctx))
+    return await detail_page(request, ctx, listing, await service.browse_range(ctx))
 
 
 @router.post("/listings/{listing_id}/status")

@@ -8,19 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dongne.kit.errors import DomainError, InvalidInput
-from dongne.kit.forms import parse_form
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import parse_form, refusal
 from dongne.kit.i18n import N_
-from dongne.listings import browse, queries, service
+from dongne.kit.templating import render_page
+from dongne.listings import queries, service
 from dongne.listings.models import (
     STATUSES,
 )
-from dongne.listings.pages.common import (
-    refused,
-    reraise_unless_form_error,
-)
 from dongne.listings.schemas import KeywordIn
-from dongne.notifications.pages import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +53,7 @@ async def my_likes(request: Request, ctx: CtxDep) -> Response:
 
 @router.get("/me/keywords")
 async def keywords_page(request: Request, ctx: CtxDep) -> Response:
-    keywords = await browse.my_keywords(ctx)
+    keywords = await queries.my_keywords(ctx)
     return await render_page(
         request, ctx, "listings/keywords.html", {"keywords": keywords, "errors": {}, "values": {}}
     )
@@ -68,13 +64,11 @@ async def keyword_add(request: Request, ctx: CtxDep) -> Response:
     ctx.require_user()
     data, errors, values = await parse_form(request, KeywordIn)
     if data is not None:
-        try:
+        async with refusal(ctx) as refused:
             await service.add_keyword(ctx, data.keyword)
             return RedirectResponse("/me/keywords", status_code=303)
-        except DomainError as exc:
-            reraise_unless_form_error(exc)
-            errors = await refused(ctx, exc)
-    keywords = await browse.my_keywords(ctx)
+        errors = refused.errors
+    keywords = await queries.my_keywords(ctx)
     context = {"keywords": keywords, "errors": errors, "values": values}
     return await render_page(request, ctx, "listings/keywords.html", context, status=422)
 

@@ -8,21 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dongne.kit.errors import DomainError
-from dongne.kit.templating import render
-from dongne.listings import browse, queries, service
-from dongne.listings.pages.common import (
-    FRAGMENT_VARY,
-    Category,
-    Cursor,
-    Filters,
-    is_fragment,
-    is_htmx,
-    more_url,
-    refused,
-)
+from dongne.kit.cursors import Cursor
+from dongne.kit.forms import refusal
+from dongne.kit.htmx import FRAGMENT_VARY, is_fragment, is_htmx
+from dongne.kit.templating import render, render_page
+from dongne.listings import queries, service
+from dongne.listings.pages.filters import Category, Filters, more_url
 from dongne.listings.text import MAX_QUERY_LENGTH
-from dongne.notifications.pages import render_page
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -47,16 +39,18 @@ async def search_page(
         viewer = ctx.user
         context["recent"] = await queries.recent_searches(ctx.db, viewer.id) if viewer else []
     else:
-        try:
-            page = await browse.run_search(ctx, text, filters.category, free, hide_sold, None, None)
+        async with refusal(ctx) as refused:
+            seen = await queries.search_page(
+                ctx, await service.browse_range(ctx), text, filters.category, free, hide_sold, None
+            )
+            await service.searched(ctx, seen, text, None, filters.category)
+            page = seen.page
             context["cards"] = page.items
             context["more_url"] = more_url("/search/more", page, filters, q=text)
-        except DomainError as exc:
-            if exc.status != 422:
-                raise
-            context["error"] = (await refused(ctx, exc))[exc.field or "_"]
-            context["needs_place"] = exc.field == "neighbourhood_id"
-            status = exc.status
+        if refused:
+            context["error"] = refused.message
+            context["needs_place"] = "neighbourhood_id" in refused.errors
+            status = refused.status
     if is_fragment(request, "search-results"):
         response = render(request, "listings/_search_results.html", context, status=status)
     else:
@@ -76,7 +70,11 @@ async def search_more(
     hide_sold: bool = False,
 ) -> Response:
     filters = Filters(category or None, free, hide_sold)
-    page = await browse.run_search(ctx, q, filters.category, free, hide_sold, cursor, None)
+    seen = await queries.search_page(
+        ctx, await service.browse_range(ctx), q, filters.category, free, hide_sold, cursor
+    )
+    await service.searched(ctx, seen, q, cursor, filters.category)
+    page = seen.page
     return render(
         request,
         "listings/_cards.html",
@@ -93,7 +91,7 @@ async def suggest(
     if not text:
         recent = await queries.recent_searches(ctx.db, ctx.user.id) if ctx.user else []
         return render(request, "listings/_recent.html", {"recent": recent})
-    titles = await browse.suggestions(ctx, text, None)
+    titles = await queries.suggestions(ctx, await service.browse_range(ctx), text)
     return render(request, "listings/_suggest.html", {"titles": titles, "q": text})
 
 

@@ -15,6 +15,16 @@ later page) and cached; a request only binds values, so its Python cost does not
 grow with the number of neighbourhoods in range.
 """
 
+from dongne.listings.queries.browsing import (
+    Browsed,
+    feed_page,
+    listing_out,
+    my_keywords,
+    photo_out,
+    related,
+    search_page,
+    suggestions,
+)
 from dongne.listings.queries.cards import (
     CARDS,
     CardSource,
@@ -38,18 +48,26 @@ __all__ = [
     "CARDS",
     "PAGE_SIZE",
     "RANGE_CACHE_SIZE",
+    "Browsed",
     "CardSource",
     "FeedFilter",
     "card",
     "cards",
     "feed_ids",
+    "feed_page",
     "feed_query",
     "feed_statement",
     "liked_ids",
+    "listing_out",
+    "my_keywords",
+    "photo_out",
     "range_targets",
     "recent_searches",
+    "related",
     "search_ids",
+    "search_page",
     "search_query",
     "search_statement",
     "seller_listing_ids",
+    "suggestions",
 ]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dongne.geo.models import NeighbourhoodRange
+from dongne.geo.models import BrowseRange, NeighbourhoodRange
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
 from dongne.listings.models import (
@@ -51,9 +51,7 @@ async def in_range(db: AsyncSession, origin_id: str, level: int, target_id: str)
     )
 
 
-async def access_listing_by_id(
-    ctx: Ctx, listing_id: int, viewer_place: tuple[str, int] | None
-) -> Listing:
+async def access_listing_by_id(ctx: Ctx, listing_id: int, browsing: BrowseRange | None) -> Listing:
     """A listing the caller may read: their own, or a listed one inside the
     range of the neighbourhood they browse (a listing is seen only by people
     whose range covers the seller's neighbourhood)."""
@@ -62,14 +60,14 @@ async def access_listing_by_id(
         return listing
     if ctx.user is not None and ctx.user.is_operator:
         return listing
-    if not listing.is_listed or viewer_place is None:
+    if not listing.is_listed or browsing is None:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     if ctx.user is not None:
-        from dongne.trust.moderation.blocks import seller_blocked_viewer
+        from dongne.trust.blocks.queries import seller_blocked_viewer
 
         if await seller_blocked_viewer(ctx.db, listing.seller_id, ctx.user.id):
             raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
-    origin, level = viewer_place
+    origin, level = browsing
     if not await in_range(ctx.db, origin, level, listing.neighbourhood_id):
         raise NotFound(N_("내 동네 범위 밖의 판매글이에요."))
     return listing

@@ -1,9 +1,8 @@
 """What viewers do with listings: likes (관심), views counted once a day, and
-recent searches."""
+recent searches; the chat count on a card."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -19,10 +18,8 @@ from dongne.listings.models import (
     ListingView,
     SearchHistory,
 )
+from dongne.listings.queries.browsing import Browsed
 from dongne.web import Ctx
-
-if TYPE_CHECKING:
-    pass
 
 SEOUL = ZoneInfo("Asia/Seoul")
 RECENT_SEARCHES = 10
@@ -73,6 +70,48 @@ async def record_view(ctx: Ctx, listing: Listing) -> None:
             .values(view_count=Listing.view_count + 1)
         )
         await ctx.db.flush()
+
+
+async def count_chat(ctx: Ctx, listing_id: int) -> None:
+    """A buyer opened a conversation about the listing: its card shows one more
+    chat (the conversation's own event says who and when)."""
+    await ctx.db.execute(
+        update(Listing).where(Listing.id == listing_id).values(chat_count=Listing.chat_count + 1)
+    )
+
+
+def feed_viewed(ctx: Ctx, seen: Browsed, cursor: str | None, category: str | None) -> None:
+    """The event a page of the feed leaves (a GET writes this and nothing else)."""
+    (origin, level), page = seen
+    ctx.record(
+        "feed_viewed",
+        neighbourhood_id=origin,
+        level=level,
+        first_page=cursor is None,
+        count=len(page.items),
+        category=category,
+    )
+
+
+async def searched(
+    ctx: Ctx, seen: Browsed, text: str, cursor: str | None, category: str | None
+) -> None:
+    """A search's first page: its event (searches that find nothing are the unmet
+    demand operators read later) and the searcher's recent searches."""
+    if cursor is not None:
+        return
+    (origin, level), page = seen
+    query = " ".join(text.split())
+    ctx.record(
+        "search_performed",
+        query=query,
+        neighbourhood_id=origin,
+        level=level,
+        category=category,
+        result_count=len(page.items),
+        more=page.next_cursor is not None,
+    )
+    await remember_search(ctx, query)
 
 
 async def remember_search(ctx: Ctx, text: str) -> None:

@@ -4,7 +4,6 @@ bumping (끌어올리기), with the search terms kept in step."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,7 @@ from dongne.db import on_commit, utcnow
 from dongne.kit.errors import Conflict, InvalidInput
 from dongne.kit.i18n import N_
 from dongne.listings.models import (
+    BUMP_INTERVAL,
     CATEGORIES,
     RESERVED,
     SELLING,
@@ -22,21 +22,17 @@ from dongne.listings.models import (
     ListingTerm,
 )
 from dongne.listings.schemas import ListingIn
-from dongne.listings.text import document_terms
-from dongne.photos.service import owned_photos
-from dongne.web import Ctx
-
-if TYPE_CHECKING:
-    pass
 from dongne.listings.service.access import (
     access_own_listing_by_id,
 )
 from dongne.listings.service.keywords import match_keyword_alerts
 from dongne.listings.service.places import (
-    require_verified_place,
+    require_verified_home,
 )
+from dongne.listings.text import document_terms
+from dongne.photos.service import owned_photos
+from dongne.web import Ctx
 
-BUMP_INTERVAL = timedelta(hours=24)
 # Which state changes a seller can make (판매중 → 예약중 → 거래완료, and back).
 TRANSITIONS = {
     SELLING: {RESERVED, SOLD},
@@ -117,7 +113,7 @@ async def sync_seller_terms(db: AsyncSession, seller_id: int) -> None:
 
 async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
     user = ctx.require_user()
-    _link, place = await require_verified_place(ctx)
+    _link, place = await require_verified_home(ctx)
     from dongne.trust.moderation import guards
 
     # Sanctions, prohibited items, duplicates, new-account limits: before any write.
@@ -188,16 +184,39 @@ async def update_listing(ctx: Ctx, listing_id: int, data: ListingIn) -> Listing:
     return listing
 
 
-async def set_status(ctx: Ctx, listing_id: int, status: str) -> Listing:
+def _change_status(ctx: Ctx, listing: Listing, status: str, buyer_id: int | None) -> None:
+    """The one place a listing's state changes: the column, the time and the event,
+    always in the same shape."""
+    old, listing.status = listing.status, status
+    listing.updated_at = utcnow()
+    ctx.record(
+        "listing_status_changed", listing_id=listing.id, old=old, new=status, buyer_id=buyer_id
+    )
+
+
+async def set_status(
+    ctx: Ctx, listing_id: int, status: str, buyer_id: int | None = None
+) -> Listing:
+    """The seller moves their listing along :data:`TRANSITIONS`; ``buyer_id`` is
+    who it is reserved for or sold to, when known (a deal, a chat)."""
     listing = await access_own_listing_by_id(ctx, listing_id)
     if status == listing.status:
         return listing
     if status not in TRANSITIONS[listing.status]:
         raise Conflict(N_("지금 상태에서는 바꿀 수 없어요."), field="status")
-    old, listing.status = listing.status, status
-    listing.updated_at = utcnow()
-    ctx.record("listing_status_changed", listing_id=listing.id, old=old, new=status)
+    _change_status(ctx, listing, status, buyer_id)
     return listing
+
+
+async def reserve(ctx: Ctx, listing_id: int, buyer_id: int) -> bool:
+    """예약중 for ``buyer_id``, when the seller sets an appointment with them and asks
+    for it. Only a listing for sale is reserved; anything else is left as it is.
+    Returns whether the listing changed."""
+    listing = await access_own_listing_by_id(ctx, listing_id)
+    if listing.status != SELLING:
+        return False
+    _change_status(ctx, listing, RESERVED, buyer_id)
+    return True
 
 
 async def set_hidden(ctx: Ctx, listing_id: int, hidden: bool) -> Listing:
@@ -212,6 +231,37 @@ async def set_hidden(ctx: Ctx, listing_id: int, hidden: bool) -> Listing:
         await sync_terms(ctx.db, listing)
         ctx.record("listing_hidden" if hidden else "listing_unhidden", listing_id=listing.id)
     return listing
+
+
+async def take_down(ctx: Ctx, listing_id: int, action_id: int) -> bool:
+    """An operator hides a listing (moderation action ``action_id``): out of the feed
+    and search, and its seller cannot show it again. Returns whether a listing
+    was there to hide."""
+    ctx.require_operator()
+    listing = await ctx.db.get(Listing, listing_id)
+    if listing is None:
+        return False
+    listing.is_hidden = True
+    listing.is_listed = False
+    await sync_terms(ctx.db, listing)  # search reads the copy in listing_terms
+    ctx.record("listing_taken_down", listing_id=listing.id, action_id=action_id)
+    return True
+
+
+async def take_down_seller(ctx: Ctx, seller_id: int, action_id: int) -> int:
+    """A banned seller's listings leave the feed with them (moderation action
+    ``action_id``). Returns how many were taken down."""
+    ctx.require_operator()
+    taken = await ctx.db.scalars(
+        update(Listing)
+        .where(Listing.seller_id == seller_id, Listing.is_listed.is_(True))
+        .values(is_listed=False, is_hidden=True)
+        .returning(Listing.id)
+    )
+    count = len(taken.all())
+    await sync_seller_terms(ctx.db, seller_id)
+    ctx.record("seller_listings_taken_down", seller_id=seller_id, action_id=action_id, count=count)
+    return count
 
 
 async def delete_listing(ctx: Ctx, listing_id: int) -> None:

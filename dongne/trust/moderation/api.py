@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from dongne.kit.i18n import gettext
-from dongne.trust.moderation import blocks, policy, queries, service
+from dongne.trust.blocks import queries as blocks
+from dongne.trust.blocks import service as blocking
+from dongne.trust.moderation import policy, queries, service
 from dongne.trust.moderation.schemas import (
     ActionIn,
     AuditOut,
@@ -130,7 +132,14 @@ async def audit(ctx: CtxDep, before: Annotated[int | None, Query(ge=1)] = None) 
 @router.post("/users/{user_id}/block", status_code=status.HTTP_204_NO_CONTENT)
 async def block(user_id: int, ctx: CtxDep) -> Response:
     """차단하기: they no longer see your listings and cannot chat with you."""
-    await blocks.block(ctx, user_id)
+    await blocking.block(ctx, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/blocks/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def unblock(user_id: int, ctx: CtxDep) -> Response:
+    """차단 해제: from settings or from the chat room."""
+    await blocking.unblock(ctx, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,18 +8,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from dongne.accounts.models import User
 from dongne.chat.models import Message
-from dongne.kit.errors import DomainError, NotFound, validation_errors
-from dongne.kit.forms import rejected, safe_next
+from dongne.kit.errors import DomainError, NotFound
+from dongne.kit.forms import refusal, safe_next
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import environment
+from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings.models import Listing
-from dongne.notifications.pages import render_page
+from dongne.trust.blocks import queries as blocks
+from dongne.trust.blocks import service as blocking
 from dongne.trust.fraud import WARNING_MESSAGES, Signal
-from dongne.trust.moderation import blocks, policy, queries, service
+from dongne.trust.moderation import policy, queries, service
 from dongne.trust.moderation.models import ListingWarning
 from dongne.trust.moderation.schemas import ActionIn, ReportIn
 from dongne.web import CSRF_FIELD, Ctx, CtxDep
@@ -47,14 +47,16 @@ def script_text() -> dict[str, Any]:
     }
 
 
-_env = environment()
-_env.globals.update(
-    trust_fraud_text=fraud_text,
-    trust_reasons=policy.REASONS,
-    trust_policies=policy.POLICIES,
-    trust_policy_names=policy.POLICY_NAMES,
-    trust_action_names=policy.ACTION_NAMES,
-    trust_target_names=policy.TARGET_NAMES,
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(
+    globals={
+        "trust_fraud_text": fraud_text,
+        "trust_reasons": policy.REASONS,
+        "trust_policies": policy.POLICIES,
+        "trust_policy_names": policy.POLICY_NAMES,
+        "trust_action_names": policy.ACTION_NAMES,
+        "trust_target_names": policy.TARGET_NAMES,
+    }
 )
 
 
@@ -139,20 +141,10 @@ async def report_submit(request: Request, ctx: CtxDep) -> Response:
     subject = await _describe_safe(ctx, target, target_id)
     message = await ctx.db.get(Message, target_id) if target == "message" else None
     back = _back(target, target_id, message)
-    errors: dict[str, str] = {}
-    status = 422
-    try:
+    async with refusal(ctx) as refused:
         data = ReportIn.model_validate(values)
-    except ValidationError as exc:
-        for err in validation_errors(exc.errors()):
-            errors.setdefault(err["field"] or "_", err["message"])
-        data = None
-    if data is not None:
-        try:
-            await service.file_report(ctx, data.target, data.target_id, data.reason, data.detail)
-        except DomainError as exc:
-            status = exc.status
-            errors = await rejected(ctx.db, exc)
+        await service.file_report(ctx, data.target, data.target_id, data.reason, data.detail)
+    errors, status = refused.errors, refused.status
     context = {
         "target": target,
         "target_id": target_id,
@@ -179,7 +171,7 @@ async def _describe_safe(ctx: Ctx, target: str, target_id: int) -> str:
 
 @router.post("/users/{user_id}/block")
 async def block_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
-    await blocks.block(ctx, user_id)
+    await blocking.block(ctx, user_id)
     values = await _form_values(request)
     return RedirectResponse(safe_next(values.get("next"), f"/users/{user_id}"), status_code=303)
 
@@ -192,7 +184,7 @@ async def blocks_page(request: Request, ctx: CtxDep) -> Response:
 
 @router.post("/settings/blocks/{user_id}/unblock")
 async def unblock_page(ctx: CtxDep, user_id: int) -> Response:
-    await blocks.unblock(ctx, user_id)
+    await blocking.unblock(ctx, user_id)
     return RedirectResponse("/settings/blocks", status_code=303)
 
 
@@ -234,20 +226,13 @@ async def queue_page(
 async def act_page(request: Request, ctx: CtxDep, report_id: int) -> Response:
     ctx.require_operator()
     values = await _form_values(request)
-    try:
+    async with refusal(ctx) as refused:
         data = ActionIn.model_validate(values)
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for err in validation_errors(exc.errors()):
-            errors.setdefault(err["field"] or "_", err["message"])
-        return await _queue_page(request, ctx, "open", {report_id: errors}, status=422)
-    try:
         await service.moderate(ctx, report_id, data.action, data.policy, data.note, data.days)
-    except DomainError as exc:
-        status = exc.status
-        errors = await rejected(ctx.db, exc)
-        return await _queue_page(request, ctx, "open", {report_id: errors}, status=status)
-    return RedirectResponse(f"/moderation?done={report_id}", status_code=303)
+        return RedirectResponse(f"/moderation?done={report_id}", status_code=303)
+    return await _queue_page(
+        request, ctx, "open", {report_id: refused.errors}, status=refused.status
+    )
 
 
 @router.get("/moderation/audit")

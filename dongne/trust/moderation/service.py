@@ -22,7 +22,7 @@ from dongne.kit.errors import Conflict, DomainError, InvalidInput, NotFound
 from dongne.kit.i18n import N_
 from dongne.kit.templating import SEOUL
 from dongne.listings.models import Listing
-from dongne.listings.service import sync_seller_terms, sync_terms
+from dongne.listings.service import take_down, take_down_seller
 from dongne.notifications.service import notify
 from dongne.trust.moderation import policy
 from dongne.trust.moderation.models import (
@@ -94,9 +94,9 @@ async def subject_of(ctx: Ctx, kind: str, target_id: int) -> int:
     """Who the reported thing belongs to, checking the reporter may see it."""
     user = ctx.require_user()
     if kind == LISTING:
-        from dongne.listings.service import access_listing_by_id, viewer_place
+        from dongne.listings.service import access_listing_by_id, browse_range
 
-        listing = await access_listing_by_id(ctx, target_id, await viewer_place(ctx))
+        listing = await access_listing_by_id(ctx, target_id, await browse_range(ctx))
         if listing.seller_id == user.id:
             raise InvalidInput(N_("내 글은 신고할 수 없어요."))
         return listing.seller_id
@@ -242,11 +242,7 @@ async def moderate(
 
     extra: dict[str, Any] = {}
     if action == HIDE_LISTING:
-        listing = await ctx.db.get(Listing, report.target_id)
-        if listing is not None:
-            listing.is_hidden = True
-            listing.is_listed = False
-            await sync_terms(ctx.db, listing)  # search reads the copy in listing_terms
+        await take_down(ctx, report.target_id, entry.id)
     elif action in (WARN, SUSPEND, BAN):
         kind = {WARN: WARNING, SUSPEND: SUSPENSION, BAN: BAN_KIND}[action]
         ends_at = now + timedelta(days=days) if action == SUSPEND and days else None
@@ -263,12 +259,7 @@ async def moderate(
         )
         if action == BAN:
             # A banned seller's listings leave the feed with them.
-            await ctx.db.execute(
-                update(Listing)
-                .where(Listing.seller_id == report.subject_id, Listing.is_listed.is_(True))
-                .values(is_listed=False, is_hidden=True)
-            )
-            await sync_seller_terms(ctx.db, report.subject_id)
+            await take_down_seller(ctx, report.subject_id, entry.id)
             if policy_code == policy.FRAUD:
                 extra["warned_conversations"] = await _warn_fraud_partners(ctx, report.subject_id)
         await ctx.db.flush()

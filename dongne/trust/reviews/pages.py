@@ -10,14 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from dongne.kit.errors import DomainError, InvalidInput
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import refusal
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import environment
+from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings import queries as listing_queries
 from dongne.listings.models import Listing
-from dongne.listings.pages import refused  # also registers won, status_name, ago
 from dongne.listings.service import access_own_listing_by_id
-from dongne.notifications.pages import render_page
 from dongne.trust.reviews import queries, service
 from dongne.trust.reviews.models import (
     BAD,
@@ -47,15 +46,17 @@ def usual_response_text(minutes: int | None) -> str | None:
     return gettext("보통 %(hours)s시간 이내 응답", hours=minutes // 60)
 
 
-_env = environment()
-_env.globals.update(
-    trust_temperature=temperature_text,
-    trust_band=band,
-    trust_usual_response=usual_response_text,
-    trust_ratings=RATINGS,
-    trust_positive_items=POSITIVE_ITEMS,
-    trust_negative_items=NEGATIVE_ITEMS,
-    trust_role_names=ROLE_NAMES,
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(
+    globals={
+        "trust_temperature": temperature_text,
+        "trust_band": band,
+        "trust_usual_response": usual_response_text,
+        "trust_ratings": RATINGS,
+        "trust_positive_items": POSITIVE_ITEMS,
+        "trust_negative_items": NEGATIVE_ITEMS,
+        "trust_role_names": ROLE_NAMES,
+    }
 )
 
 
@@ -105,19 +106,15 @@ async def deal_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 async def complete_deal(request: Request, ctx: CtxDep, listing_id: int) -> Response:
     form = await request.form()
     raw = str(form.get("buyer", ""))
-    try:
+    async with refusal(ctx) as refused:
         if raw != "other" and not raw.isdigit():
             raise InvalidInput(N_("구매자를 골라 주세요."), field="buyer_id")
         deal = await service.complete_deal(ctx, listing_id, None if raw == "other" else int(raw))
-    except DomainError as exc:
-        if exc.status not in (409, 422):
-            raise
-        errors = await refused(ctx, exc)
-        listing = await access_own_listing_by_id(ctx, listing_id)
-        return await _deal_page(request, ctx, listing, errors, status=exc.status)
-    if deal.buyer_id is None:
-        return RedirectResponse(f"/listings/{listing_id}", status_code=303)
-    return RedirectResponse(f"/deals/{deal.id}/review", status_code=303)
+        if deal.buyer_id is None:
+            return RedirectResponse(f"/listings/{listing_id}", status_code=303)
+        return RedirectResponse(f"/deals/{deal.id}/review", status_code=303)
+    listing = await access_own_listing_by_id(ctx, listing_id)
+    return await _deal_page(request, ctx, listing, refused.errors, status=refused.status)
 
 
 # ---- 거래 후기 ----------------------------------------------------------------------
@@ -162,15 +159,11 @@ async def send_review(request: Request, ctx: CtxDep, deal_id: int) -> Response:
     allowed = NEGATIVE_ITEMS if rating == BAD else POSITIVE_ITEMS
     items = [str(i) for i in form.getlist("items") if str(i) in allowed]
     message = str(form.get("message", ""))
-    try:
+    async with refusal(ctx) as refused:
         await service.write_review(ctx, deal_id, rating, items, message)
-    except DomainError as exc:
-        if exc.status not in (409, 422):
-            raise
-        errors = await refused(ctx, exc)
-        values = {"rating": rating, "items": items, "message": message}
-        return await _review_page(request, ctx, deal_id, values, errors, status=exc.status)
-    return RedirectResponse(f"/deals/{deal_id}/review", status_code=303)
+        return RedirectResponse(f"/deals/{deal_id}/review", status_code=303)
+    values = {"rating": rating, "items": items, "message": message}
+    return await _review_page(request, ctx, deal_id, values, refused.errors, refused.status)
 
 
 # ---- 구매내역 -----------------------------------------------------------------------

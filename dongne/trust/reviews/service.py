@@ -80,7 +80,7 @@ async def complete_deal(ctx: Ctx, listing_id: int, buyer_id: int | None) -> Deal
                 N_("이미 후기를 주고받은 거래라서 구매자를 바꿀 수 없어요."), field="buyer_id"
             )
     if listing.status != SOLD:
-        await set_status(ctx, listing.id, SOLD)
+        await set_status(ctx, listing.id, SOLD, buyer_id=buyer_id)
     now = utcnow()
     if deal is None:
         deal = Deal(listing_id=listing.id, seller_id=user.id)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from dongne.help import queries, service
+from dongne.help.models import FAQ_CATEGORIES
+from dongne.help.schemas import ArticleCard, ArticleIn, ArticleOut
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
 from dongne.listings.text import MAX_QUERY_LENGTH
-from dongne.support import queries, service
-from dongne.support.models import FAQ_CATEGORIES
-from dongne.support.schemas import ArticleCard, ArticleIn, ArticleOut
 from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1/help", tags=["help centre"])

@@ -1,9 +1,9 @@
-"""Blocking from a profile and the block list in settings. The Block table and
-the write itself live in chat (a block first of all stops messages); this adds
-what the rest of the site needs: who is hidden from whom."""
+"""Who is hidden from whom: the checks every other domain asks, and the block
+list in settings."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,9 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
-from dongne.chat.models import Block
-from dongne.kit.errors import NotFound
-from dongne.kit.i18n import N_
+from dongne.trust.blocks.models import Block
 from dongne.web import Ctx
 
 
@@ -24,9 +22,22 @@ class BlockedPerson:
     created_at: datetime
 
 
+async def blocked_between(db: AsyncSession, a: int, b: int) -> bool:
+    """Whether either of ``a`` and ``b`` blocked the other."""
+    return (
+        await db.scalar(
+            select(Block.blocker_id).where(
+                ((Block.blocker_id == a) & (Block.blocked_id == b))
+                | ((Block.blocker_id == b) & (Block.blocked_id == a))
+            )
+        )
+        is not None
+    )
+
+
 async def hidden_sellers(db: AsyncSession, user_id: int) -> tuple[int, ...]:
-    """Sellers whose listings ``user_id`` does not see: those who blocked them,
-    and those they blocked."""
+    """People whose listings (and reviews) ``user_id`` does not see: those who
+    blocked them, and those they blocked."""
     rows = await db.execute(
         select(Block.blocker_id, Block.blocked_id).where(
             (Block.blocked_id == user_id) | (Block.blocker_id == user_id)
@@ -39,24 +50,23 @@ async def seller_blocked_viewer(db: AsyncSession, seller_id: int, viewer_id: int
     return await db.get(Block, (seller_id, viewer_id)) is not None
 
 
-async def block(ctx: Ctx, user_id: int) -> None:
-    """차단하기 from a profile (the chat room has its own button)."""
-    ctx.require_user()
-    other = await ctx.db.get(User, user_id)
-    if other is None or other.deleted_at is not None:
-        raise NotFound(N_("사용자를 찾을 수 없어요."))
-    from dongne.chat.service import block_user
-
-    await block_user(ctx, user_id)
-
-
-async def unblock(ctx: Ctx, user_id: int) -> None:
-    from dongne.chat.service import unblock_user
-
-    await unblock_user(ctx, user_id)
+async def blocked_by(db: AsyncSession, user_id: int, others: Collection[int]) -> set[int]:
+    """Which of ``others`` ``user_id`` blocked."""
+    if not others:
+        return set()
+    return set(
+        (
+            await db.scalars(
+                select(Block.blocked_id).where(
+                    Block.blocker_id == user_id, Block.blocked_id.in_(others)
+                )
+            )
+        ).all()
+    )
 
 
 async def blocked_people(ctx: Ctx) -> list[BlockedPerson]:
+    """The caller's block list, newest first."""
     user = ctx.require_user()
     rows = await ctx.db.execute(
         select(Block.blocked_id, User.nickname, Block.created_at)

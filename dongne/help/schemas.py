@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from dongne.business.schemas import clean_text, one_line
+from dongne.help.models import FAQ_CATEGORIES
 from dongne.kit.i18n import N_
-from dongne.support.models import FAQ_CATEGORIES
 
 
 class ArticleIn(BaseModel):

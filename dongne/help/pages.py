@@ -7,16 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from dongne.kit.errors import DomainError, InvalidInput, validation_errors
+from dongne.help import queries, service
+from dongne.help.models import FAQ_CATEGORIES
+from dongne.help.schemas import ArticleIn
+from dongne.kit.errors import InvalidInput
+from dongne.kit.forms import form_values, refusal
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.templating import environment
+from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings.text import MAX_QUERY_LENGTH
-from dongne.notifications.pages import render_page
-from dongne.support import queries, service
-from dongne.support.models import FAQ_CATEGORIES
-from dongne.support.schemas import ArticleIn
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +25,8 @@ def faq_category(slug: str) -> str:
     return gettext(FAQ_CATEGORIES[slug]) if slug in FAQ_CATEGORIES else slug
 
 
-environment().globals.update(faq_category=faq_category, faq_categories=FAQ_CATEGORIES)
+# Given to the templates at app creation (dongne.app).
+TEMPLATES = TemplateParts(globals={"faq_category": faq_category, "faq_categories": FAQ_CATEGORIES})
 
 
 @router.get("/help")
@@ -47,44 +47,34 @@ async def help_home(
             ctx.db, category=category, include_drafts=is_operator
         )
     context = {"q": text, "category": category, "articles": articles, "is_operator": is_operator}
-    return await render_page(request, ctx, "support/help.html", context)
+    return await render_page(request, ctx, "help/help.html", context)
 
 
 @router.get("/help/articles/new")
 async def new_page(request: Request, ctx: CtxDep) -> Response:
     ctx.require_operator()
     context = {"article": None, "values": {"is_published": "1"}, "errors": {}}
-    return await render_page(request, ctx, "support/form.html", context)
+    return await render_page(request, ctx, "help/form.html", context)
 
 
 async def _submit(
     request: Request, ctx: Ctx, article_id: int | None
 ) -> tuple[int | None, dict[str, str], dict[str, str]]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    values = form_values(await request.form())
     data = {
         "category": values.get("category", ""),
         "title": values.get("title", ""),
         "content": values.get("content", ""),
         "is_published": values.get("is_published") == "1",
     }
-    try:
+    async with refusal(ctx) as refused:
         parsed = ArticleIn.model_validate(data)
         if article_id is None:
             article = await service.create_article(ctx, parsed)
         else:
             article = await service.update_article(ctx, article_id, parsed)
         return article.id, {}, values
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for err in validation_errors(exc.errors()):
-            errors.setdefault(err["field"] or "_", err["message"])
-        return None, errors, values
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        await ctx.db.rollback()
-        return None, {exc.field or "_": exc.text()}, values
+    return None, refused.errors, values
 
 
 @router.post("/help/articles/new")
@@ -94,7 +84,7 @@ async def create(request: Request, ctx: CtxDep) -> Response:
     if done is not None:
         return RedirectResponse(f"/help/articles/{done}", status_code=303)
     context: dict[str, Any] = {"article": None, "values": values, "errors": errors}
-    return await render_page(request, ctx, "support/form.html", context, status=422)
+    return await render_page(request, ctx, "help/form.html", context, status=422)
 
 
 @router.get("/help/articles/{article_id}")
@@ -106,7 +96,7 @@ async def article(request: Request, ctx: CtxDep, article_id: int) -> Response:
         "article": queries.article_out(found),
         "is_operator": ctx.user is not None and ctx.user.is_operator,
     }
-    return await render_page(request, ctx, "support/article.html", context)
+    return await render_page(request, ctx, "help/article.html", context)
 
 
 @router.get("/help/articles/{article_id}/edit")
@@ -120,7 +110,7 @@ async def edit_page(request: Request, ctx: CtxDep, article_id: int) -> HTMLRespo
         "is_published": "1" if found.is_published else "",
     }
     context = {"article": queries.card(found), "values": values, "errors": {}}
-    return await render_page(request, ctx, "support/form.html", context)
+    return await render_page(request, ctx, "help/form.html", context)
 
 
 @router.post("/help/articles/{article_id}/edit")
@@ -132,4 +122,4 @@ async def edit(request: Request, ctx: CtxDep, article_id: int) -> Response:
     if done is not None:
         return RedirectResponse(f"/help/articles/{done}", status_code=303)
     context: dict[str, Any] = {"article": card, "values": values, "errors": errors}
-    return await render_page(request, ctx, "support/form.html", context, status=422)
+    return await render_page(request, ctx, "help/form.html", context, status=422)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dongne.help.models import FaqArticle, FaqTerm
+from dongne.help.schemas import ArticleCard, ArticleOut
 from dongne.listings.text import QueryPlan
-from dongne.support.models import FaqArticle, FaqTerm
-from dongne.support.schemas import ArticleCard, ArticleOut
 
 MAX_RESULTS = 50
 

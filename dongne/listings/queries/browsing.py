@@ -1,22 +1,46 @@
-"""What a viewer browses — the feed, search and a listing's page — assembled
-for both the JSON API and the HTML pages, with the events browsing leaves."""
+"""What a viewer browses, read for both the JSON API and the HTML pages: a page of
+the feed or of search results, suggestions, a listing's details, its related
+listings, the viewer's keywords. Reads only: the events browsing leaves are
+written by :mod:`dongne.listings.service.activity`."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 from sqlalchemy import select
 
 from dongne.accounts.models import User
-from dongne.geo.models import Neighbourhood
+from dongne.db import utcnow
+from dongne.geo.models import BrowseRange, Neighbourhood
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
-from dongne.listings import queries, service
-from dongne.listings.models import CATEGORIES, KeywordAlert, Listing, ListingLike, ListingPhoto
+from dongne.listings.models import (
+    BUMP_INTERVAL,
+    CATEGORIES,
+    KeywordAlert,
+    Listing,
+    ListingLike,
+    ListingPhoto,
+)
+from dongne.listings.queries.cards import card, cards, seller_listing_ids
+from dongne.listings.queries.feed import FeedFilter, feed_ids
+from dongne.listings.queries.ranges import range_targets
+from dongne.listings.queries.search import search_ids
 from dongne.listings.schemas import KeywordOut, ListingCard, ListingOut, Page, PhotoOut, SellerOut
-from dongne.listings.text import query_plan
+from dongne.listings.text import QueryPlan, query_plan
 from dongne.photos.models import Photo
+from dongne.trust.blocks.queries import hidden_sellers
 from dongne.web import Ctx
+
+CHOOSE_PLACE = N_("먼저 동네를 선택해 주세요.")
+
+
+class Browsed(NamedTuple):
+    """A page of the feed or of search results, and the place whose range it covers."""
+
+    place: BrowseRange
+    page: Page
 
 
 def photo_out(ctx: Ctx, photo: Photo) -> PhotoOut:
@@ -45,8 +69,9 @@ async def listing_photos(ctx: Ctx, listing_id: int) -> list[Photo]:
 
 
 async def listing_out(ctx: Ctx, listing: Listing) -> ListingOut:
-    await ctx.db.flush()
-    await ctx.db.refresh(listing)  # counters move by UPDATE statements, not the ORM
+    """A listing's details. Its counters move by UPDATE statements, not through the
+    ORM, so they are read again; nothing is written or flushed here."""
+    await ctx.db.refresh(listing, ["like_count", "chat_count", "view_count"])
     seller = await ctx.db.get(User, listing.seller_id)
     place = await ctx.db.get(Neighbourhood, listing.neighbourhood_id)
     liked = bool(
@@ -54,10 +79,10 @@ async def listing_out(ctx: Ctx, listing: Listing) -> ListingOut:
         and await ctx.db.get(ListingLike, (ctx.user.id, listing.id)) is not None
     )
     is_mine = ctx.user is not None and ctx.user.id == listing.seller_id
-    wait = service.next_bump_at(listing)
-    card = queries.card(listing, place.name if place else "", ctx.svc.media)
+    next_bump = listing.sort_at + BUMP_INTERVAL
+    summary = card(listing, place.name if place else "", ctx.svc.media)
     return ListingOut(
-        **card.model_dump(),
+        **summary.model_dump(),
         description=listing.description,
         category=listing.category,
         accepts_offers=listing.accepts_offers,
@@ -68,95 +93,73 @@ async def listing_out(ctx: Ctx, listing: Listing) -> ListingOut:
         photos=[photo_out(ctx, p) for p in await listing_photos(ctx, listing.id)],
         liked=liked,
         is_mine=is_mine,
-        can_bump_at=(listing.sort_at + service.BUMP_INTERVAL) if is_mine and wait else None,
+        can_bump_at=next_bump if is_mine and next_bump > utcnow() else None,
     )
 
 
-def _filters(category: str | None, free: bool, hide_sold: bool) -> queries.FeedFilter:
+def _filters(category: str | None, free: bool, hide_sold: bool) -> FeedFilter:
     if category is not None and category not in CATEGORIES:
         raise InvalidInput(N_("카테고리를 선택해 주세요."), field="category")
-    return queries.FeedFilter(category=category, free_only=free, hide_sold=hide_sold)
+    return FeedFilter(category=category, free_only=free, hide_sold=hide_sold)
 
 
-async def _without_blocked(ctx: Ctx, filters: queries.FeedFilter) -> queries.FeedFilter:
+async def _without_blocked(ctx: Ctx, filters: FeedFilter) -> FeedFilter:
     """Listings of people who blocked the viewer (or whom they blocked) stay out of sight."""
     if ctx.user is None:
         return filters
-    from dongne.trust.moderation.blocks import hidden_sellers
-
     hidden = await hidden_sellers(ctx.db, ctx.user.id)
     return replace(filters, exclude_sellers=hidden) if hidden else filters
 
 
-async def run_feed(
+async def feed_page(
     ctx: Ctx,
+    place: BrowseRange | None,
     category: str | None,
     free: bool,
     hide_sold: bool,
     cursor: str | None,
-    neighbourhood_id: str | None,
-) -> Page:
+) -> Browsed:
+    """A page of the feed of ``place``'s range, newest first."""
     filters = await _without_blocked(ctx, _filters(category, free, hide_sold))
-    place = await service.viewer_place(ctx, neighbourhood_id)
     if place is None:
-        raise InvalidInput(N_("먼저 동네를 선택해 주세요."), field="neighbourhood_id")
-    targets = await queries.range_targets(ctx.db, *place)
-    ids, next_cursor = await queries.feed_ids(ctx.db, targets, filters, cursor)
-    ctx.record(
-        "feed_viewed",
-        neighbourhood_id=place[0],
-        level=place[1],
-        first_page=cursor is None,
-        count=len(ids),
-        category=category,
-    )
-    return Page(items=await queries.cards(ctx.db, ctx.svc.media, ids), next_cursor=next_cursor)
+        raise InvalidInput(CHOOSE_PLACE, field="neighbourhood_id")
+    targets = await range_targets(ctx.db, *place)
+    ids, next_cursor = await feed_ids(ctx.db, targets, filters, cursor)
+    page = Page(items=await cards(ctx.db, ctx.svc.media, ids), next_cursor=next_cursor)
+    return Browsed(place, page)
 
 
-async def run_search(
+async def search_page(
     ctx: Ctx,
+    place: BrowseRange | None,
     text: str,
     category: str | None,
     free: bool,
     hide_sold: bool,
     cursor: str | None,
-    neighbourhood_id: str | None,
-) -> Page:
+) -> Browsed:
+    """A page of search results inside ``place``'s range (rate limited per client)."""
     filters = await _without_blocked(ctx, _filters(category, free, hide_sold))
     await ctx.limit(ctx.svc.settings.search_limit_per_ip, "search", ctx.ip)
-    place = await service.viewer_place(ctx, neighbourhood_id)
     if place is None:
-        raise InvalidInput(N_("먼저 동네를 선택해 주세요."), field="neighbourhood_id")
-    plan = query_plan(text)
+        raise InvalidInput(CHOOSE_PLACE, field="neighbourhood_id")
+    plan: QueryPlan = query_plan(text)
     if plan.is_empty:
         raise InvalidInput(N_("검색어를 입력해 주세요."), field="q")
-    targets = await queries.range_targets(ctx.db, *place)
-    ids, next_cursor = await queries.search_ids(ctx.db, targets, plan, filters, cursor)
-    query = " ".join(text.split())
-    if cursor is None:
-        # Searches that find nothing are the unmet demand operators read later.
-        ctx.record(
-            "search_performed",
-            query=query,
-            neighbourhood_id=place[0],
-            level=place[1],
-            category=category,
-            result_count=len(ids),
-            more=next_cursor is not None,
-        )
-        await service.remember_search(ctx, query)
-    return Page(items=await queries.cards(ctx.db, ctx.svc.media, ids), next_cursor=next_cursor)
+    targets = await range_targets(ctx.db, *place)
+    ids, next_cursor = await search_ids(ctx.db, targets, plan, filters, cursor)
+    page = Page(items=await cards(ctx.db, ctx.svc.media, ids), next_cursor=next_cursor)
+    return Browsed(place, page)
 
 
-async def suggestions(ctx: Ctx, text: str, neighbourhood_id: str | None) -> list[str]:
+async def suggestions(ctx: Ctx, place: BrowseRange | None, text: str) -> list[str]:
     """Search-as-you-type: up to eight distinct titles of matching listings in range."""
-    place = await service.viewer_place(ctx, neighbourhood_id)
     plan = query_plan(text, as_you_type=True)
     if place is None or plan.is_empty:
         return []
-    targets = await queries.range_targets(ctx.db, *place)
-    ids, _ = await queries.search_ids(ctx.db, targets, plan, queries.FeedFilter(), None, limit=8)
-    return list(dict.fromkeys(c.title for c in await queries.cards(ctx.db, ctx.svc.media, ids)))
+    targets = await range_targets(ctx.db, *place)
+    ids, _ = await search_ids(ctx.db, targets, plan, FeedFilter(), None, limit=8)
+    return list(dict.fromkeys(c.title for c in await cards(ctx.db, ctx.svc.media, ids)))
 
 
 async def my_keywords(ctx: Ctx) -> list[KeywordOut]:
@@ -168,23 +171,23 @@ async def my_keywords(ctx: Ctx) -> list[KeywordOut]:
 
 
 async def related(
-    ctx: Ctx, listing: Listing, place: tuple[str, int] | None
+    ctx: Ctx, listing: Listing, place: BrowseRange | None
 ) -> tuple[list[ListingCard], list[ListingCard]]:
     """The seller's other listings, and similar ones nearby (same category, inside
     the viewer's range, not already among the seller's)."""
-    others = await queries.seller_listing_ids(
+    others = await seller_listing_ids(
         ctx.db, listing.seller_id, status=None, include_hidden=False, exclude=listing.id, limit=6
     )
     similar: list[int] = []
     if place is not None:
-        targets = await queries.range_targets(ctx.db, *place)
-        ids, _ = await queries.feed_ids(
+        targets = await range_targets(ctx.db, *place)
+        ids, _ = await feed_ids(
             ctx.db,
             targets,
-            queries.FeedFilter(category=listing.category, hide_sold=True),
+            FeedFilter(category=listing.category, hide_sold=True),
             None,
             limit=13,
         )
         similar = [i for i in ids if i != listing.id and i not in others][:6]
     media = ctx.svc.media
-    return await queries.cards(ctx.db, media, others), await queries.cards(ctx.db, media, similar)
+    return await cards(ctx.db, media, others), await cards(ctx.db, media, similar)
