@@ -4,7 +4,8 @@
 :meth:`RateLimits.hit_many` counts many hits at once (a chat worker's batch of
 sends): through Redis they go out in one pipeline, one round trip for the lot,
 each hit still the library's own atomic script on the same keys, so the
-counters are exactly those :meth:`RateLimits.hit` keeps and every worker shares.
+counters are exactly those :meth:`RateLimits.hit` keeps and every worker shares
+(kit/adapters/limits_redis.py: it relies on the library's key layout).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from limits.aio.strategies import (
     SlidingWindowCounterRateLimiter,
 )
 from redis.asyncio import ConnectionPool, Redis
-from redis.exceptions import NoScriptError
 
+from dongne.kit.adapters import limits_redis
 from dongne.kit.errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,14 @@ class RateLimits:
         one Redis round trip instead of one each."""
         item = _parse(limit)
         try:
-            if self._redis is not None and isinstance(self.storage, RedisStorage):
-                allowed = await self._acquire_in_redis(item, identifiers)
+            if (
+                self._redis is not None
+                and isinstance(self.storage, RedisStorage)
+                and limits_redis.enabled()
+            ):
+                allowed = await limits_redis.acquire_sliding_windows(
+                    self.storage, self._redis, item, identifiers
+                )
             else:
                 allowed = [await self.limiter.hit(item, *ids) for ids in identifiers]
         except Exception:
@@ -101,45 +108,6 @@ class RateLimits:
             None if ok else await self._refusal(item, ids)
             for ok, ids in zip(allowed, identifiers, strict=True)
         ]
-
-    async def _acquire_in_redis(
-        self, item: RateLimitItem, identifiers: Sequence[Sequence[str]]
-    ) -> list[bool]:
-        """What ``limiter.hit`` does for each, as one pipeline of the library's
-        sliding-window script (atomic per hit in Redis, run in order)."""
-        assert self._redis is not None and isinstance(self.storage, RedisStorage)
-        bridge = self.storage.bridge
-        script = bridge.lua_acquire_sliding_window  # type: ignore[attr-defined]
-        calls = []
-        for ids in identifiers:
-            current = self.storage._current_window_key(item.key_for(*ids))
-            previous = self.storage._previous_window_key(item.key_for(*ids))
-            calls.append(
-                (
-                    bridge.prefixed_key(previous),
-                    bridge.prefixed_key(current),
-                    item.amount,
-                    item.get_expiry(),
-                    1,
-                )
-            )
-        results: list[object] = [NoScriptError()] * len(calls)
-        for attempt in range(2):
-            todo = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
-            if not todo:
-                break
-            if attempt:  # Redis restarted and forgot the script: load it, redo only those
-                script.sha = await self._redis.script_load(script.script)
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for i in todo:
-                    pipe.evalsha(script.sha, 2, *calls[i])
-                answers = await pipe.execute(raise_on_error=False)
-            for i, answer in zip(todo, answers, strict=True):
-                results[i] = answer
-        for answer in results:
-            if isinstance(answer, Exception):
-                raise answer
-        return [bool(answer) for answer in results]
 
     async def _refusal(
         self, item: RateLimitItem, identifiers: Sequence[str], limiter: RateLimiter | None = None
