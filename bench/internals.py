@@ -17,9 +17,10 @@ load on a shared machine, and prints the median over the rounds and the ratio.
 * chat: bench/chat.py's closed-loop ceiling (``--senders`` senders, each waiting for the ack
   and the delivery, ``--seconds`` measured after ``--warmup``), a fresh server per run, with
   ``DONGNE_INTERNALS_OFF`` naming the adapter to turn off: plain asyncpg for the send's two
-  statements (kit/adapters/sqlalchemy_asyncpg.py) on PostgreSQL, one worker; the batched
-  rate-limit script (kit/adapters/limits_redis.py) on two workers and Redis; the one-hop
-  dialect under chat on SQLite, one worker.
+  statements (kit/adapters/sqlalchemy_asyncpg.py) on PostgreSQL, one worker; the one-hop
+  dialect under chat on SQLite, one worker. (Commit 09ff86b also measured a batch's
+  rate-limit hits as one Redis pipeline of the `limits` script, since removed: see
+  docs/internals.md.)
 
 Figures are printed, never asserted.
 """
@@ -199,7 +200,6 @@ OFF = "DONGNE_INTERNALS_OFF"
 chat.VARIANTS.update(
     {
         "no-asyncpg": {OFF: "sqlalchemy_asyncpg"},
-        "no-limits": {OFF: "limits_redis"},
         "no-aiosqlite": {OFF: "sqlalchemy_aiosqlite"},
     }
 )
@@ -274,18 +274,6 @@ def chat_section(args: argparse.Namespace, work: Path) -> None:
                 args,
                 "chat, PostgreSQL, 1 worker: plain asyncpg (A) vs SQLAlchemy (B)",
             )
-        if "limits" in rows:
-            chat_rows(
-                pg,
-                work,
-                pairs,
-                1,
-                True,
-                "no-limits",
-                args,
-                "chat, PostgreSQL, 1 worker + Redis: one pipeline of the limits script "
-                "(A) vs the limiter's hit() per send (B)",
-            )
     finally:
         drop_database(pg)
     if "aiosqlite" not in rows:
@@ -311,7 +299,7 @@ def chat_section(args: argparse.Namespace, work: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", default="sqlite,chat")
-    parser.add_argument("--chat", default="asyncpg,limits,aiosqlite", help="which chat rows")
+    parser.add_argument("--chat", default="asyncpg,aiosqlite", help="which chat rows")
     parser.add_argument("--keep", type=Path, help="keep the servers' logs in DIR")
     parser.add_argument("--listings", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
