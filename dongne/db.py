@@ -26,7 +26,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
-from dongne.kit import sqlite
+from dongne.kit import adapters
+from dongne.kit.adapters import sqlalchemy_aiosqlite
 
 log = logging.getLogger(__name__)
 
@@ -129,18 +130,21 @@ def _sqlite_begin(
     write lock and two writers cannot deadlock."""
     if not statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
         return
-    dbapi = conn.connection.dbapi_connection
-    raw = getattr(getattr(dbapi, "_connection", None), "_conn", None)  # aiosqlite
-    in_transaction = raw.in_transaction if raw is not None else dbapi.in_transaction
-    if not in_transaction:
+    # The driver's own connection: aiosqlite's (stock or one-hop dialect) or sqlite3's;
+    # both answer in_transaction from sqlite3's, without a trip to aiosqlite's thread.
+    if not conn.connection.driver_connection.in_transaction:
         cursor.execute("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, one_hop: bool | None = None, **kwargs: Any) -> AsyncEngine:
+    """``one_hop``: for ``sqlite+aiosqlite`` URLs, the one-hop dialect (the default,
+    unless ``DONGNE_INTERNALS_OFF`` turns it off) or SQLAlchemy's stock one."""
     if url.startswith("sqlite"):
-        # The stock aiosqlite dialect, one thread hop per statement (kit/sqlite.py).
-        if url.startswith("sqlite+aiosqlite:"):
-            url = f"sqlite+{sqlite.DRIVER}:" + url.removeprefix("sqlite+aiosqlite:")
+        if one_hop is None:
+            one_hop = adapters.enabled("sqlalchemy_aiosqlite")
+        # The stock aiosqlite dialect, one thread hop per statement (kit/adapters/sqlalchemy_aiosqlite.py).
+        if one_hop and url.startswith("sqlite+aiosqlite:"):
+            url = f"sqlite+{sqlalchemy_aiosqlite.DRIVER}:" + url.removeprefix("sqlite+aiosqlite:")
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)

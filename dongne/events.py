@@ -1,7 +1,9 @@
 """The append-only event log.
 
 Every state change writes its event through :func:`record`, in the same
-transaction as the change. Rows are never updated or deleted by the
+transaction as the change; a hot path that runs prebuilt Core statements (the chat
+send) builds its INSERT with :func:`insert_event` or :func:`insert_event_from`. All
+three take an event's row from :func:`event_row`, so its shape is defined once. Rows are never updated or deleted by the
 application; database triggers (see the first migration) refuse it, except for
 the anonymisation of a deleted account, which clears the user and session
 columns and nothing else.
@@ -13,9 +15,21 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    Insert,
+    String,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import ClauseElement, FromClause
 
 from dongne.db import Base, BigId, UTCDateTime, utcnow
 
@@ -49,6 +63,20 @@ class Event(Base):
     )
 
 
+def event_row(name: Any, *, user_id: Any, session: Any, at: Any, properties: Any) -> dict[str, Any]:
+    """The columns an event is written with, and their values: Python values for
+    :func:`record`, or SQL expressions (bind parameters, columns of a CTE) for the
+    Core inserts below. ``anonymous_id`` is only ever set by
+    :func:`anonymise_user_events`."""
+    return {
+        "occurred_at": at,
+        "user_id": user_id,
+        "session": session,
+        "name": name,
+        "properties": properties,
+    }
+
+
 def record(
     db: AsyncSession,
     name: str,
@@ -60,15 +88,28 @@ def record(
 ) -> Event:
     """Add an event to the current transaction. No personal data in properties:
     ids, counts and codes only."""
-    event = Event(
-        name=name,
-        user_id=user_id,
-        session=session,
-        occurred_at=at or utcnow(),
-        properties=properties,
-    )
+    at = at or utcnow()
+    event = Event(**event_row(name, user_id=user_id, session=session, at=at, properties=properties))
     db.add(event)
     return event
+
+
+def insert_event(name: str, *, user_id: Any, session: Any, at: Any, properties: Any) -> Insert:
+    """One event as a Core INSERT, for a prebuilt statement: each value may be a bind
+    parameter (the rules of :func:`record` hold: ``at`` is the time of the change)."""
+    row = event_row(name, user_id=user_id, session=session, at=at, properties=properties)
+    return insert(Event).values(row)
+
+
+def insert_event_from(
+    source: FromClause, name: str, *, user_id: Any, session: Any, at: Any, properties: Any
+) -> Insert:
+    """An INSERT … SELECT of one event for each row of ``source`` (say, the CTEs of
+    one data-modifying statement): the values are SQL expressions over it, bind
+    parameters or constants."""
+    row = event_row(literal(name), user_id=user_id, session=session, at=at, properties=properties)
+    values: list[Any] = [v if isinstance(v, ClauseElement) else literal(v) for v in row.values()]
+    return insert(Event).from_select(list(row), select(*values).select_from(source))
 
 
 async def anonymise_user_events(db: AsyncSession, user_id: int) -> str:

@@ -17,15 +17,15 @@ prebuilt statements with bind parameters on the session's connection:
   SQLite has no data-modifying CTEs, so there the same four steps are
   :data:`NEXT_SEQ`, :data:`INSERT_SQLITE`, :data:`READ_UP_TO` and :data:`EVENT`.
 
-On PostgreSQL the two run as plain asyncpg (:class:`Plain`: the SQL compiled
-once, the constant IN lists expanded once, asyncpg's own prepared-statement
-cache): through SQLAlchemy each cost ~170 µs of CPU, most of it re-rendering the
+On PostgreSQL the two run as plain asyncpg (:class:`Plain`, in
+kit/adapters/sqlalchemy_asyncpg.py: the SQL compiled once, the constant IN lists
+expanded once, asyncpg's own prepared-statement cache): through SQLAlchemy each cost ~170 µs of CPU, most of it re-rendering the
 SQL for an IN list and processing parameters and rows; on asyncpg ~25 µs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +38,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -46,14 +45,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from dongne.accounts.models import User
 from dongne.chat.models import Conversation, Message, Participant
 from dongne.db import UTCDateTime
-from dongne.events import Event
+from dongne.events import Event, insert_event, insert_event_from
+from dongne.kit.adapters.sqlalchemy_asyncpg import Plain
 from dongne.trust.blocks.models import Block
 from dongne.trust.moderation.queries import in_force
 
@@ -112,42 +111,6 @@ def _build_access() -> Any:
 ACCESS = _build_access()
 
 
-class Plain:
-    """A Core statement compiled once for asyncpg, run on the session's driver
-    connection with asyncpg's own API: what SQLAlchemy would send (the same SQL,
-    the same bind processing), without its per-execution work. The IN lists of
-    constants are expanded here, once; ``names`` are the run-time parameters.
-
-    The caller must be inside the session's transaction for a write (asyncpg
-    runs a statement outside one in autocommit): see ``sending._store``."""
-
-    def __init__(self, statement: Any, names: Sequence[str]) -> None:
-        compiled = statement.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
-        expanded = compiled.construct_expanded_state(dict.fromkeys(names))
-        self.sql: str = expanded.statement
-        processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors
-        # For each $n: the run-time parameter's name or a constant, and its processor.
-        self._slots: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
-        for name in expanded.positiontup or ():
-            if name in names:
-                self._slots.append((name, None, processors.get(name)))
-            else:
-                value = expanded.parameters[name]
-                self._slots.append((None, value, None))
-        missing = set(names) - {name for name, _, _ in self._slots}
-        assert not missing, f"parameters not in the statement: {missing}"
-
-    def args(self, values: Mapping[str, Any]) -> list[Any]:
-        out = []
-        for name, constant, process in self._slots:
-            if name is None:
-                out.append(constant)
-            else:
-                value = values[name]
-                out.append(value if process is None else process(value))
-        return out
-
-
 ACCESS_PG = Plain(ACCESS, ["me", "cid", "at", "conv"])
 
 _kind = bindparam("mkind", type_=String)
@@ -169,7 +132,6 @@ _MESSAGE_COLUMNS = [
     "data",
     "created_at",
 ]
-_EVENT_COLUMNS = ["occurred_at", "user_id", "session", "name", "properties"]
 
 NEXT_SEQ = (
     update(Conversation)
@@ -182,6 +144,21 @@ GIVE_BACK_SEQ = (
     .where(Conversation.id == _conversation)
     .values(last_seq=Conversation.last_seq - 1)
 )
+
+
+def message_sent_properties(
+    *, conversation_id: Any, listing_id: Any, seq: Any, kind: Any, length: Any, role: Any
+) -> dict[str, Any]:
+    """The ``message_sent`` event's properties: values (SQLite, :data:`EVENT`) or the
+    SQL expressions :data:`WRITE_PG` builds its JSON from."""
+    return {
+        "conversation_id": conversation_id,
+        "listing_id": listing_id,
+        "seq": seq,
+        "kind": kind,
+        "length": length,
+        "role": role,
+    }
 
 
 def _build_write_pg() -> Any:
@@ -209,26 +186,23 @@ def _build_write_pg() -> Any:
         .returning(Participant.user_id)
         .cte("mine")
     )
-    properties = func.json_build_object(
-        literal("conversation_id"),
-        seq.c.id,
-        literal("listing_id"),
-        seq.c.listing_id,
-        literal("seq"),
-        msg.c.seq,
-        literal("kind"),
-        _kind,
-        literal("length"),
-        _length,
-        literal("role"),
-        _role,
+    properties = message_sent_properties(
+        conversation_id=seq.c.id,
+        listing_id=seq.c.listing_id,
+        seq=msg.c.seq,
+        kind=_kind,
+        length=_length,
+        role=_role,
     )
     event = (
-        insert(Event)
-        .from_select(
-            _EVENT_COLUMNS,
-            select(_now, _me, _session, literal(MESSAGE_SENT), properties).select_from(
-                seq.join(msg, true())
+        insert_event_from(
+            seq.join(msg, true()),
+            MESSAGE_SENT,
+            user_id=_me,
+            session=_session,
+            at=_now,
+            properties=func.json_build_object(
+                *chain.from_iterable((literal(key), value) for key, value in properties.items())
             ),
         )
         .returning(Event.id)
@@ -268,10 +242,10 @@ READ_UP_TO = (
     .where(Participant.conversation_id == _conversation, Participant.user_id == _me)
     .values(last_read_seq=bindparam("mseq", type_=Integer))
 )
-EVENT = insert(Event).values(
-    occurred_at=_now,
+EVENT = insert_event(
+    MESSAGE_SENT,
     user_id=_me,
     session=_session,
-    name=MESSAGE_SENT,
+    at=_now,
     properties=bindparam("props", type_=JSON),
 )

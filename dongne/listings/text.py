@@ -51,15 +51,16 @@ PostgreSQL needs ``COLLATE "C"`` (or a C.UTF-8 database) for the same order.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import suppress
 from dataclasses import dataclass, field
-from itertools import chain, compress
-from operator import add, getitem
-from typing import NamedTuple, TypeVar
+from itertools import chain, pairwise
+from operator import add, attrgetter
+from typing import NamedTuple
 
 __all__ = [
     "DESCRIPTION_WEIGHT",
@@ -119,8 +120,6 @@ _TOKEN = re.compile(f"(?P<h>[{_H}]+)|(?P<j>[{_JAMO}]+)|(?P<a>[^\\W_{_ANY_HANGUL}
 _UNIT = re.compile(rf"\d+|{_LETTER}+")
 _TRAILING_TOKEN = re.compile(r"[^\W_]+\Z")
 
-_V = TypeVar("_V")
-
 
 def _conjoining_to_compat() -> dict[int, str]:
     """Conjoining jamo (left by NFKC from half-width or stray jamo) → compatibility jamo."""
@@ -136,6 +135,7 @@ def _conjoining_to_compat() -> dict[int, str]:
 
 
 _TO_COMPAT = _conjoining_to_compat()
+# Every syllable's code point → its initial consonant, for str.translate (의자 → ㅇㅈ).
 _CHOSEONG_OF = {
     cp: _CHOSEONG[(cp - _SYLLABLE_BASE) // _PER_INITIAL]
     for cp in range(_SYLLABLE_BASE, _SYLLABLE_BASE + _SYLLABLES)
@@ -143,18 +143,28 @@ _CHOSEONG_OF = {
 
 
 def normalise(text: str) -> str:
-    """NFKC and case folding; compatibility jamo kept; default-ignorable characters removed.
+    """The text as search compares it: NFKC, case folding, invisible characters removed.
 
-    Decomposed Hangul (NFD) is composed, full-width Latin becomes ASCII, and jamo left
-    conjoining by NFKC become compatibility jamo (ㄱ-ㅎ, what a keyboard types). Idempotent.
+    What a user types and what a listing says can spell the same word with different code
+    points. NFKC makes full-width Latin ASCII (ＲＴＸ → RTX) and composes Hangul written as
+    separate conjoining jamo (NFD, as some Mac and mobile input leaves it) into syllables;
+    casefold makes case irrelevant. Two things NFKC would get wrong are handled around it:
+
+    * compatibility jamo (ㄱ-ㅎ, what a keyboard types for a 초성 query such as ㅇㅈ) are
+      kept as typed: NFKC would turn them into conjoining jamo and ㅇ + ㅏ into 아;
+    * conjoining jamo that NFKC leaves alone (half-width or stray ones) become
+      compatibility jamo, so they read as a keyboard would have typed them.
+
+    Default-ignorable characters (zero-width spaces and joiners, soft hyphens, the Hangul
+    filler) are removed. Plain ASCII, and text with none of these characters, take a fast
+    path. Idempotent.
     """
     if text.isascii():
         return text.lower()
     if _UNUSUAL.search(text) is None:
         return unicodedata.normalize("NFKC", text).casefold()
     text = _IGNORABLES.sub("", text)
-    # Compatibility jamo are left alone: NFKC would make ㅇㅈ conjoining, and ㅇ + ㅏ into 아.
-    parts = _COMPAT_JAMO_RUN.split(text)
+    parts = _COMPAT_JAMO_RUN.split(text)  # odd items: runs of compatibility jamo, kept
     parts[::2] = [unicodedata.normalize("NFKC", part) for part in parts[::2]]
     text = "".join(parts).casefold()
     if _CONJOINING.search(text) is not None:
@@ -221,6 +231,16 @@ def _is_syllable(char: str) -> bool:
     return "\uac00" <= char <= "\ud7a3"
 
 
+def _bigrams(items: Sequence[str]) -> list[str]:
+    """Each item joined to the next: 의자다 → 의자, 자다; [rtx, 4070] → rtx4070."""
+    return list(map(add, items, items[1:]))
+
+
+def _initial_bigrams(word: str) -> list[str]:
+    """The 초성 bigrams of a run of syllables: 의자 → ㅇㅈ."""
+    return _bigrams(word.translate(_CHOSEONG_OF))
+
+
 def _truncated(terms: list[str]) -> list[str]:
     if terms and max(map(len, terms)) > MAX_TERM_LENGTH:
         return [term[:MAX_TERM_LENGTH] for term in terms]
@@ -245,157 +265,110 @@ class _Chunk(NamedTuple):
     unit_head: str
 
 
-class _Field(dict[str, _V]):
-    """chunk → one field of its analysis."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__()
-        self.field = field
-
-    def __missing__(self, chunk: str) -> _V:
-        value: _V = getattr(_analyse(chunk), self.field)
-        return value
-
-
-class _Junctions(dict[str, str]):
-    """The pieces that start with one tail: head → tail + head (the same string each time)."""
-
-    def __init__(self, tail: str) -> None:
-        super().__init__()
-        self.tail = tail
-
-    def __missing__(self, head: str) -> str:
-        piece = self[head] = self.tail + head
-        return piece
-
-
-class _JunctionsByTail(dict[str, _Junctions]):
-    def __missing__(self, tail: str) -> _Junctions:
-        junctions = self[tail] = _Junctions(tail)
-        return junctions
-
-
-class _JunctionsOf(dict[str, _Junctions]):
-    def __missing__(self, chunk: str) -> _Junctions:
-        return _JUNCTIONS_BY_TAIL[_analyse(chunk).tail]
-
-
-class _InitialPair(dict[str, str]):
-    def __missing__(self, piece: str) -> str:
-        pair = self[piece] = piece.translate(_CHOSEONG_OF) if len(piece) == 2 else ""
-        return pair
-
-
 # Chunks (words, words with particles) repeat within and across listings: each is analysed
-# once, and the pieces across spaces are made once. Plain dicts, so a hit runs no Python
-# code and allocates nothing; all are emptied together past _CACHE_LIMIT.
+# once, and kept until the cache holds _CACHE_LIMIT of them (then it starts again). An
+# unbounded functools.cache: a hit is one dict lookup in C, no bookkeeping.
 _CACHE_LIMIT = 1 << 14
-_TERMS_OF: _Field[tuple[str, ...]] = _Field("terms")
-_INITIALS_OF: _Field[tuple[str, ...]] = _Field("initials")
-_JUNCTIONS_OF = _JunctionsOf()  # chunk → the pieces starting with its last syllable
-_JUNCTIONS_BY_TAIL = _JunctionsByTail()
-_HEAD_OF: _Field[str] = _Field("head")
-_UNIT_TAIL_OF: _Field[str] = _Field("unit_tail")
-_UNIT_HEAD_OF: _Field[str] = _Field("unit_head")
-_INITIAL_PAIR_OF = _InitialPair()
-_CACHES = (
-    _TERMS_OF,
-    _INITIALS_OF,
-    _JUNCTIONS_OF,
-    _JUNCTIONS_BY_TAIL,
-    _HEAD_OF,
-    _UNIT_TAIL_OF,
-    _UNIT_HEAD_OF,
-    _INITIAL_PAIR_OF,
-)
 
 
-def _initial_pairs(word: str) -> list[str]:
-    """의자 → ㅇㅈ."""
-    initials = word.translate(_CHOSEONG_OF)
-    return list(map(add, initials, initials[1:]))
-
-
+@functools.cache
 def _analyse(chunk: str) -> _Chunk:
+    """The terms of one chunk, and its edges for the terms across the spaces around it."""
+    if _SYLLABLE_RUN.fullmatch(chunk):  # the common case: Hangul syllables only
+        syllable = chunk[-1]
+        return _Chunk(
+            tuple(dict.fromkeys([*chunk, *_bigrams(chunk)])),
+            tuple(dict.fromkeys(_initial_bigrams(chunk))),
+            tail=syllable,
+            head=chunk[0],
+            unit_tail="",
+            unit_head="",
+        )
+    terms: list[str] = []
+    initials: list[str] = []
     unit_head = unit_tail = ""
-    if _SYLLABLE_RUN.fullmatch(chunk):  # the common case
-        terms: Iterable[str] = dict.fromkeys(chain(chunk, map(add, chunk, chunk[1:])))
-        initials: Iterable[str] = dict.fromkeys(_initial_pairs(chunk))
-    else:
-        found: list[str] = []
-        found_initials: list[str] = []
-        for token in _TOKEN.finditer(chunk):
-            word = token.group()
-            if token.lastgroup == "h":
-                found += word
-                found += map(add, word, word[1:])
-                found_initials += _initial_pairs(word)
-            elif token.lastgroup == "j":  # ㅇㅈ written as such: its 초성 bigrams
-                found_initials += map(add, word, word[1:])
-            else:
-                units = _UNIT.findall(word)
-                found += _truncated(units)
-                found += _truncated(list(map(add, units, units[1:])))
-                if token.start() == 0:
-                    unit_head = units[0]
-                if token.end() == len(chunk):
-                    unit_tail = units[-1]
-        terms = dict.fromkeys(found)
-        initials = dict.fromkeys(found_initials)
+    for token in _TOKEN.finditer(chunk):
+        word = token.group()
+        if token.lastgroup == "h":  # syllables
+            terms += word
+            terms += _bigrams(word)
+            initials += _initial_bigrams(word)
+        elif token.lastgroup == "j":  # ㅇㅈ written as such: its 초성 bigrams
+            initials += _bigrams(word)
+        else:  # letters and digits: units, and pairs of adjacent units
+            units = _UNIT.findall(word)
+            terms += _truncated(units)
+            terms += _truncated(_bigrams(units))
+            if token.start() == 0:
+                unit_head = units[0]
+            if token.end() == len(chunk):
+                unit_tail = units[-1]
     first, last = chunk[0], chunk[-1]
-    info = _Chunk(
-        tuple(terms),
-        tuple(initials),
-        last if _is_syllable(last) else "",
-        first if _is_syllable(first) else "",
-        unit_tail,
-        unit_head,
+    return _Chunk(
+        tuple(dict.fromkeys(terms)),
+        tuple(dict.fromkeys(initials)),
+        tail=last if _is_syllable(last) else "",
+        head=first if _is_syllable(first) else "",
+        unit_tail=unit_tail,
+        unit_head=unit_head,
     )
-    _TERMS_OF[chunk] = info.terms
-    _INITIALS_OF[chunk] = info.initials
-    _JUNCTIONS_OF[chunk] = _JUNCTIONS_BY_TAIL[info.tail]
-    _HEAD_OF[chunk] = info.head
-    _UNIT_TAIL_OF[chunk] = info.unit_tail
-    _UNIT_HEAD_OF[chunk] = info.unit_head
-    return info
+
+
+def _chunks(text: str) -> list[str]:
+    """The normalised text split at whitespace and at the joiners of a phrase."""
+    text = normalise(text)
+    for joiner in _JOINERS:  # str.replace is far faster than a regex
+        if joiner in text:
+            text = text.replace(joiner, " ")
+    return text.split()
+
+
+def _hangul_across(chunks: Sequence[_Chunk]) -> dict[str, None]:
+    """Hangul across each space: "원목 의자" → 목의. Where a side is not a syllable, the
+    piece is the other side's syllable alone (a term already) and nothing when neither is."""
+    pieces = dict.fromkeys(map(add, map(_TAIL, chunks), map(_HEAD, chunks[1:])))
+    pieces.pop("", None)
+    return pieces
+
+
+def _units_across(chunks: Sequence[_Chunk]) -> list[str]:
+    """Letters and digits across each space: "rtx 4070" → rtx4070."""
+    pairs = []
+    for left, right in pairwise(chunks):
+        if left.unit_tail and right.unit_head:
+            pair = _unit_pair(left.unit_tail, right.unit_head)
+            if pair is not None:
+                pairs.append(pair)
+    return pairs
+
+
+_TERMS = attrgetter("terms")
+_INITIALS = attrgetter("initials")
+_TAIL = attrgetter("tail")
+_HEAD = attrgetter("head")
+_UNIT_TAIL = attrgetter("unit_tail")
 
 
 def _text_terms(text: str, *, initials: bool) -> list[Iterable[str]]:
-    """The terms of one text, as iterables to chain (with duplicates)."""
-    text = normalise(text)
-    for joiner in _JOINERS:  # a joiner is a space; str.replace is far faster than a regex
-        if joiner in text:
-            text = text.replace(joiner, " ")
-    chunks = text.split()
-    if len(_TERMS_OF) > _CACHE_LIMIT or len(_INITIAL_PAIR_OF) > _CACHE_LIMIT:
-        for cache in _CACHES:
-            cache.clear()
-    unique = dict.fromkeys(chunks)
-    parts: list[Iterable[str]] = [chain.from_iterable(map(_TERMS_OF.__getitem__, unique))]
+    """The terms of one text, as iterables to chain (with duplicates), in this order: each
+    distinct chunk's terms, (its 초성 bigrams,) the Hangul pieces across spaces, (their 초성
+    bigrams,) the letter-digit pairs across spaces."""
+    chunks = _chunks(text)
+    if _analyse.cache_info().currsize > _CACHE_LIMIT:
+        _analyse.cache_clear()
+    distinct = list(map(_analyse, dict.fromkeys(chunks)))
+    parts: list[Iterable[str]] = [chain.from_iterable(map(_TERMS, distinct))]
     if initials:
-        parts.append(chain.from_iterable(map(_INITIALS_OF.__getitem__, unique)))
+        parts.append(chain.from_iterable(map(_INITIALS, distinct)))
     if len(chunks) < 2:
         return parts
-    following = chunks[1:]
-    # Hangul across a space: "원목 의자" → 목의, ㅁㅇ. Where a side is not a syllable the piece
-    # is one syllable (a term already) or empty.
-    pieces = dict.fromkeys(
-        map(getitem, map(_JUNCTIONS_OF.__getitem__, chunks), map(_HEAD_OF.__getitem__, following))
-    )
-    pieces.pop("", None)
+    in_order = distinct if len(distinct) == len(chunks) else list(map(_analyse, chunks))
+    pieces = _hangul_across(in_order)
     parts.append(pieces)
     if initials:
-        parts.append(filter(None, map(_INITIAL_PAIR_OF.__getitem__, pieces)))
-    # Letters and digits across a space: "rtx 4070" → rtx4070 (rare: a plain loop).
-    if any(map(_UNIT_TAIL_OF.__getitem__, unique)):
-        across = []
-        for left, right in compress(
-            zip(chunks, following, strict=False), map(_UNIT_TAIL_OF.__getitem__, chunks)
-        ):
-            head = _UNIT_HEAD_OF[right]
-            if head and (pair := _unit_pair(_UNIT_TAIL_OF[left], head)) is not None:
-                across.append(pair)
-        parts.append(across)
+        parts.append([piece.translate(_CHOSEONG_OF) for piece in pieces if len(piece) == 2])
+    if any(map(_UNIT_TAIL, distinct)):  # rare: most chunks end in Hangul or punctuation
+        parts.append(_units_across(in_order))
     return parts
 
 
@@ -450,16 +423,16 @@ def query_plan(query: str, *, as_you_type: bool = False) -> QueryPlan:
         word = token.group()
         unfinished = open_end and i == len(tokens) - 1
         if token.lastgroup == "h":
-            grams = [word] if len(word) == 1 else list(map(add, word, word[1:]))
+            grams = [word] if len(word) == 1 else _bigrams(word)
             if unfinished:
                 prefix = _without_final(grams.pop())
             terms += grams
         elif token.lastgroup == "j":
             if len(word) > 1:
-                terms += map(add, word, word[1:])
+                terms += _bigrams(word)
         else:
             units = _UNIT.findall(word)
-            grams = list(_truncated(units if len(units) == 1 else list(map(add, units, units[1:]))))
+            grams = _truncated(units if len(units) == 1 else _bigrams(units))
             if unfinished:
                 prefix = grams.pop()
             terms += grams
@@ -485,85 +458,3 @@ def relevance(plan: QueryPlan, terms: Mapping[str, int] | AbstractSet[str]) -> i
     if plan.terms:
         return sum(weights[term] for term in plan.terms)
     return sum(weight for term, weight in weights.items() if plan.in_prefix_range(term))
-
-
-if __name__ == "__main__":  # micro-benchmark: python -m dongne.listings.text
-    import random
-    import time
-
-    def per_call_us(function: object, *args: object, rounds: int = 9, calls: int = 200) -> float:
-        """The best of some rounds, in CPU time: other processes on the machine matter less."""
-        best = float("inf")
-        for _ in range(rounds):
-            started = time.process_time()
-            for _ in range(calls):
-                function(*args)  # type: ignore[operator]
-            best = min(best, time.process_time() - started)
-        return best / calls * 1e6
-
-    title = "[급처] 삼성 갤럭시북3 프로 16인치 i7 RTX4050 노트북 (거의 새것, 풀박스) 직거래 팝니다"
-    description = (
-        "작년 12월에 구매한 삼성 갤럭시북3 프로 노트북입니다. 회사에서 업무용으로 지급받아서 "
-        "개인적으로는 거의 사용하지 않았고, 배터리 사이클도 30회 미만이에요. 외관 찍힘이나 "
-        "기스 없이 깨끗하고, 액정 보호필름 붙여서 사용했습니다. 구성품은 본체, 65W 충전기, "
-        "설명서, 박스 전부 있습니다. i7-1360P, 16GB 램, 512GB SSD, RTX 4050 그래픽카드라 "
-        "가벼운 게임이나 영상 편집도 잘 됩니다. 직거래는 역삼역 근처에서 가능하고 퇴근 후 "
-        "저녁 7시 이후 편하신 시간에 연락 주세요. 택배 거래는 안전결제로만 합니다. 가격 "
-        "네고는 어렵습니다. 노트북 가방이랑 무선 마우스도 같이 드려요. 사진에 보이는 그대로고 "
-        "정품 인증 확인 가능합니다. 관심 있으신 분은 채팅 주세요! 😊 ㅎㅎ"
-    )
-    words = (
-        "원목 의자 책상 침대 소파 냉장고 세탁기 자전거 유모차 카시트 아이폰 갤럭시 노트북 "
-        "모니터 키보드 마우스 이어폰 충전기 케이스 가방 지갑 신발 운동화 패딩 코트 원피스 "
-        "장난감 동화책 전집 블록 인형 캠핑 텐트 의자 테이블 조명 커튼 이불 베개 화분 "
-        "상태 사용감 깨끗 생활기스 찍힘 직거래 택배 반값 택배비 포함 별도 가능 불가 네고 "
-        "연락 채팅 문의 시간 퇴근 주말 평일 저녁 오전 근처 역 앞 아파트 정문 보관 구매 "
-        "선물 이사 정리 급처 새상품 미개봉 정품 영수증 보증서 박스 구성품 설명서 사진 참고"
-    )
-    vocabulary = words.split()
-    particles = ["", "", "", "을", "를", "이", "가", "은", "는", "에", "에서", "으로", "도", "만"]
-    endings = ["팝니다.", "있어요.", "합니다.", "드려요.", "주세요!", "했어요.", "가능해요."]
-    rng = random.Random(20261123)
-    weights = [1 / rank for rank in range(1, len(vocabulary) + 1)]  # Zipf-like
-    long_description = ""
-    while len(long_description) < 4000:
-        sentence = [
-            rng.choices(vocabulary, weights)[0] + rng.choice(particles)
-            for _ in range(rng.randint(3, 8))
-        ]
-        if rng.random() < 0.2:
-            sentence.insert(rng.randrange(len(sentence)), rng.choice(["RTX4070", "256GB", "15"]))
-        long_description += " ".join(sentence) + " " + rng.choice(endings) + "\n"
-    long_description = long_description[:4000]
-
-    def baseline(text: str) -> set[str]:
-        return set(text.lower().split())
-
-    typical = document_terms(title, description)
-    print(f"typical listing: {len(title)}-char title + {len(description)}-char description")
-    print(
-        f"  {len(typical)} terms: {sum(len(t) == 1 and _is_syllable(t) for t in typical)} "
-        f"syllables, {sum(len(t) == 2 and _is_syllable(t[0]) for t in typical)} syllable "
-        f"bigrams, {sum(t[0] in _CHOSEONG for t in typical)} 초성 bigrams, "
-        f"{sum(not _is_syllable(t[0]) and t[0] not in _CHOSEONG for t in typical)} letters/digits"
-    )
-    for label, body in (("typical", description), ("long", long_description)):
-        warm = per_call_us(document_terms, title, body)
-        cold = per_call_us(
-            lambda t, d: ([c.clear() for c in _CACHES], document_terms(t, d)), title, body
-        )
-        base = per_call_us(lambda t, d: (baseline(t), baseline(d)), title, body)
-        print(
-            f"document_terms, {label} ({len(title)}+{len(body)} chars, "
-            f"{len(document_terms(title, body))} terms): {warm:7.1f} µs warm cache, "
-            f"{cold:7.1f} µs cold; {warm / base:4.1f}× set(text.lower().split())"
-        )
-    for query in ("의자", "삼성 노트북", "아이폰 15 프로 256기가", "ㅅㅅㄴㅌㅂ", "RTX4070"):
-        us = per_call_us(query_plan, query, calls=2000)
-        typing = per_call_us(lambda q: query_plan(q, as_you_type=True), query, calls=2000)
-        print(f"query_plan({query!r}): {us:5.1f} µs, as you type {typing:5.1f} µs")
-    plan = query_plan("노트북 rtx")
-    terms = document_terms(title, long_description)
-    print(
-        f"matches() against the long listing: {per_call_us(matches, plan, terms, calls=2000):.2f} µs"
-    )

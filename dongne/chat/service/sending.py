@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dongne.chat import statements
 from dongne.chat.models import (
@@ -28,6 +26,9 @@ from dongne.chat.service.access import (
 )
 from dongne.chat.service.conversations import rejoin
 from dongne.db import utcnow
+from dongne.kit.adapters import sqlalchemy_asyncpg
+from dongne.kit.adapters.sqlalchemy_asyncpg import PlainConnection as PlainConnection  # groupcommit
+from dongne.kit.adapters.sqlalchemy_asyncpg import Row
 from dongne.kit.errors import (
     AuthenticationRequired,
     Conflict,
@@ -230,7 +231,7 @@ async def _access_for_send(
         # it, each statement sees what was committed when it began (read committed).
         row = await plain.fetchrow(statements.ACCESS_PG, params)
         if row is not None:
-            row = _Row(row)
+            row = Row(row)
     else:
         conn = await ctx.db.connection()
         row = (await conn.execute(statements.ACCESS, params)).first()
@@ -251,71 +252,21 @@ async def _access_for_send(
     )
 
 
-class PlainConnection:
-    """The asyncpg connection under a session's connection, to run
-    :class:`statements.Plain` statements on. A group-commit batch makes one for
-    its session (:data:`PLAIN`) so its sends skip asking the session each time."""
-
-    __slots__ = ("_dialect", "_fairy", "driver")
-
-    def __init__(self, fairy: Any, dialect: Any) -> None:
-        self._fairy = fairy
-        self._dialect = dialect
-        self.driver: Any = fairy.driver_connection
-
-    @classmethod
-    async def of(cls, conn: AsyncConnection) -> PlainConnection:
-        return cls(await conn.get_raw_connection(), conn.dialect)
-
-    def in_transaction(self) -> bool:
-        return bool(self.driver.is_in_transaction())
-
-    async def fetchrow(self, plain: statements.Plain, values: dict[str, Any]) -> Any:
-        """``plain``'s row, or None. An error is raised as SQLAlchemy would have
-        raised it (``IntegrityError``…), and the adapter notes a lost connection
-        as it does for its own statements."""
-        args = plain.args(values)
-        try:
-            return await self.driver.fetchrow(plain.sql, *args)
-        except Exception as error:
-            try:
-                self._fairy.dbapi_connection._handle_exception(error)
-            except Exception as translated:
-                raise DBAPIError.instance(
-                    plain.sql,
-                    args,
-                    translated,
-                    self._dialect.loaded_dbapi.Error,
-                    dialect=self._dialect,
-                ) from error
-            raise
-
-
-PLAIN = "chat.plain"  # session.info key: the batch's PlainConnection
+# session.info key: the batch's PlainConnection (a group-commit batch makes one for its
+# session so its sends skip asking the session each time).
+PLAIN = "chat.plain"
 
 
 async def _plain_connection(ctx: Ctx) -> PlainConnection | None:
-    """The session's PlainConnection on PostgreSQL, None on SQLite."""
+    """The session's PlainConnection on PostgreSQL, None on SQLite (or when the
+    adapter is turned off: then every statement goes through SQLAlchemy)."""
+    if not sqlalchemy_asyncpg.enabled():
+        return None
     found: PlainConnection | None = ctx.db.info.get(PLAIN)
     if found is not None:
         return found
     conn = await ctx.db.connection()
     return await PlainConnection.of(conn) if conn.dialect.name == "postgresql" else None
-
-
-class _Row:
-    """An asyncpg record read by attribute, as a SQLAlchemy row is."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, record: Any) -> None:
-        self._record = record
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._record[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 async def _store(ctx: Ctx, listing_id: int, values: dict[str, Any]) -> tuple[int, int | None]:
@@ -327,7 +278,7 @@ async def _store(ctx: Ctx, listing_id: int, values: dict[str, Any]) -> tuple[int
         assert found is not None
         return int(found["seq"]), found["message_id"]
     conn = await ctx.db.connection()
-    if plain is not None:
+    if conn.dialect.name == "postgresql":
         # The session's transaction is begun by its first statement through
         # SQLAlchemy: asyncpg alone would run this one outside it, in autocommit.
         row = (await conn.execute(statements.WRITE_PG, values)).one()
@@ -337,14 +288,14 @@ async def _store(ctx: Ctx, listing_id: int, values: dict[str, Any]) -> tuple[int
     if message_id is None:
         return seq, None
     await conn.execute(statements.READ_UP_TO, {**values, "mseq": seq})
-    properties = {
-        "conversation_id": values["conv"],
-        "listing_id": listing_id,
-        "seq": seq,
-        "kind": values["mkind"],
-        "length": values["mlen"],
-        "role": values["mrole"],
-    }
+    properties = statements.message_sent_properties(
+        conversation_id=values["conv"],
+        listing_id=listing_id,
+        seq=seq,
+        kind=values["mkind"],
+        length=values["mlen"],
+        role=values["mrole"],
+    )
     await conn.execute(statements.EVENT, {**values, "props": properties})
     return seq, int(message_id)
 

@@ -20,7 +20,16 @@ longer than SQLite's own ``busy_timeout`` fails as SQLite would ("database is lo
 Other processes on the same file still meet SQLite's own lock and busy handler.
 
 Everything else (types, SQL, pooling, server-side cursors) is the stock dialect's. ``make_engine``
-selects it for ``sqlite+aiosqlite`` URLs; `bench/feed.py` shows what it saves.
+selects it for ``sqlite+aiosqlite`` URLs (``DONGNE_INTERNALS_OFF=sqlalchemy_aiosqlite``, or
+``make_engine(url, one_hop=False)``, gives the stock dialect instead); bench/internals.py
+measures both side by side, docs/internals.md has the figures.
+
+Private parts relied on (checked by tests/kit/test_adapter_sqlalchemy_aiosqlite.py): the
+adapter cursor's ``_make_new_cursor``, ``_aenter_cursor``, ``_execute_async``,
+``_executemany_async``, ``_async_soft_close`` and ``_rows``, the adapter connection's
+``_execute_mutex`` and ``_connection``; aiosqlite's ``Connection._execute`` (run a function
+on the connection's thread), ``_conn``/``_connection`` (its sqlite3 connection) and
+``_thread``.
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util.concurrency import await_
 
 DRIVER = "dongne_aiosqlite"
+# What tests/kit/test_adapter_sqlalchemy_aiosqlite.py was last checked against.
+CHECKED_VERSIONS = {"sqlalchemy": (">=2.1.0", "<2.2"), "aiosqlite": (">=0.22.0", "<0.23")}
 GATE_TIMEOUT_SECONDS = 10.0  # as db.py's PRAGMA busy_timeout
 
 

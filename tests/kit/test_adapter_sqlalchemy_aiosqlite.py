@@ -1,10 +1,15 @@
-"""The SQLite driver (kit/sqlite.py): one round trip to aiosqlite's thread per statement,
-the same results, row counts and transactions as the stock dialect, and writers queued
-in the process for SQLite's one write lock."""
+"""The SQLite driver (kit/adapters/sqlalchemy_aiosqlite.py): one round trip to aiosqlite's
+thread per statement, the same results, row counts and transactions as the stock dialect,
+and writers queued in the process for SQLite's one write lock.
+
+It subclasses SQLAlchemy's aiosqlite adapter and reaches into it and into aiosqlite: the
+contract tests at the end fail when an upgrade of either moves what it relies on (and the
+behaviour tests above fail when the parts are still there but behave differently)."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,12 +17,16 @@ from typing import Any
 
 import aiosqlite
 import pytest
+import sqlalchemy
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy.dialects.sqlite import aiosqlite as stock
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import OperationalError
 
 from dongne.db import Database
-from dongne.kit import sqlite
+from dongne.kit.adapters import sqlalchemy_aiosqlite as sqlite
 
 T = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
 
@@ -148,3 +157,49 @@ async def test_waiting_longer_than_busy_timeout_fails_as_sqlite_would(
             await session.execute(text("INSERT INTO t (name) VALUES ('기다림')"))
     done.set()
     await task
+
+
+# -- the contract with SQLAlchemy and aiosqlite ----------------------------------------
+
+
+def test_installed_versions_are_the_checked_ones() -> None:
+    """A new version may still work: run these tests and bench/internals.py, then widen
+    CHECKED_VERSIONS (the figures go in docs/internals.md)."""
+    installed = {"sqlalchemy": sqlalchemy.__version__, "aiosqlite": aiosqlite.__version__}
+    for name, spec in sqlite.CHECKED_VERSIONS.items():
+        assert Version(installed[name]) in SpecifierSet(",".join(spec)), (name, installed[name])
+
+
+def slots(cls: type) -> set[str]:
+    return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
+
+
+def test_the_stock_adapter_still_has_the_parts_we_override_and_use() -> None:
+    cursor, connection = stock.AsyncAdapt_aiosqlite_cursor, stock.AsyncAdapt_aiosqlite_connection
+    for method in (
+        "_make_new_cursor",  # called by the cursor's __init__: we make no aiosqlite cursor
+        "_aenter_cursor",
+        "_execute_async",  # what execute() awaits: we run and fetch in one hop
+        "_executemany_async",
+        "_async_soft_close",
+    ):
+        assert callable(getattr(cursor, method, None)), method
+    assert "_rows" in slots(cursor)  # the fetched rows the adapter's fetch* read
+    assert {"_execute_mutex", "_connection"} <= slots(connection)
+    assert connection._cursor_cls is stock.AsyncAdapt_aiosqlite_cursor
+    assert callable(aiosqlite.Connection._execute)  # a call run on the connection's thread
+
+
+async def test_the_parts_of_aiosqlite_we_reach_behave_as_assumed(db: Database) -> None:
+    async with db.sessions() as session:
+        adapted = (await session.connection()).sync_connection.connection.dbapi_connection
+        assert isinstance(adapted, sqlite._Connection)
+        driver = adapted._connection
+        assert isinstance(driver, aiosqlite.Connection)
+        assert isinstance(adapted._execute_mutex, asyncio.Lock)
+        raw = driver._connection  # the sqlite3 connection, as _in_transaction reads it
+        assert raw is driver._conn
+        assert raw.in_transaction is False
+        assert driver._thread.daemon  # set by connect(): no hang at interpreter exit
+        # _execute runs a function on the connection's thread and returns its result
+        assert await driver._execute(lambda: threading.get_ident()) == driver._thread.ident
