@@ -13,7 +13,8 @@ the first and collects the errors; the page renders its form again with them::
         "values": values, "errors": refused.errors}, status=refused.status)
 
 Which refusals belong on the form is one rule, :func:`shown_on_form`; the rest
-(sign in first, not found, too many requests, a fault) go to the error page.
+(sign in first, not allowed, not found, too many requests, a fault) go to the
+error page, which says why.
 """
 
 from __future__ import annotations
@@ -73,14 +74,16 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
 
 def shown_on_form(exc: DomainError) -> bool:
     """Whether a refusal is the person's to fix on the form. An error about one
-    of the form's fields always is. Otherwise: sign in first, not found, too
-    many requests and faults are not; they get the error page (a login
-    redirect, a 404 page, Retry-After)."""
+    of the form's fields always is, and so is any other invalid input or
+    conflict. Sign in first, not allowed (a suspended account, someone else's
+    shop), not found, too many requests and faults are not: no other input would
+    help, and the form may not even be theirs. They get the error page with the
+    reason (a login redirect, 403, 404, Retry-After)."""
     if exc.field is not None:
         return True
     if isinstance(exc, AuthenticationRequired):
         return False
-    return exc.status not in (404, 429) and exc.status < 500
+    return exc.status not in (403, 404, 429) and exc.status < 500
 
 
 async def undo(unit: Unit) -> None:

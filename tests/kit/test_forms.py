@@ -75,7 +75,8 @@ class Unavailable(DomainError):
 
 
 @pytest.mark.parametrize(
-    "error", [AuthenticationRequired(), NotFound(), RateLimited(30), Unavailable()]
+    "error",
+    [AuthenticationRequired(), PermissionDenied(), NotFound(), RateLimited(30), Unavailable()],
 )
 async def test_what_the_form_cannot_fix_goes_to_the_error_page(
     unit: Unit, error: DomainError
@@ -90,7 +91,8 @@ async def test_what_the_form_cannot_fix_goes_to_the_error_page(
     [
         (InvalidInput(), True),
         (Conflict(), True),
-        (PermissionDenied(), True),  # e.g. a suspended account: said on the form
+        (PermissionDenied(), False),  # a suspended account, someone else's shop
+        (PermissionDenied("이 항목은 바꿀 수 없어요.", field="role"), True),
         (NotFound(), False),
         (NotFound("그런 동네가 아니에요.", field="neighbourhood_id"), True),
         (AuthenticationRequired(), False),

@@ -81,5 +81,7 @@ async def save_hours(request: Request, ctx: CtxDep, business_id: int) -> Respons
         errors = refused.errors
         if "ranges" in errors:
             errors["_"] = errors.pop("ranges")
+        # The refusal rolled back, which expired what was loaded: read it again.
+        business, _ = await service.access_managed_business_by_id(ctx, business_id)
     context = {"business": business, "values": values, "errors": errors}
     return await render_page(request, ctx, "business/hours.html", context, status=422)
