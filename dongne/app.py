@@ -40,10 +40,12 @@ from dongne.inbox import pages as inbox_pages
 from dongne.insights import pages as insights_pages
 from dongne.kit.errors import install_error_handlers
 from dongne.kit.hub import Hub, make_hub
+from dongne.kit.inputs import refuse_control_characters
 from dongne.kit.jobs import Jobs
 from dongne.kit.mail import Mailer, make_mailer
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
+from dongne.kit.openapi import install_openapi
 from dongne.kit.ratelimit import RateLimits
 from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import CsrfTokens
@@ -56,7 +58,7 @@ from dongne.trust.moderation import api as moderation_api
 from dongne.trust.moderation import pages as moderation_pages
 from dongne.trust.reviews import api as reviews_api
 from dongne.trust.reviews import pages as reviews_pages
-from dongne.web import CSRF_COOKIE, check_csrf
+from dongne.web import CSRF_COOKIE, authenticated_user_id, check_csrf, get_ctx
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="A hyperlocal second-hand marketplace: buy, sell and share with neighbours.",
         lifespan=lifespan,
-        dependencies=[Depends(check_csrf)],
+        dependencies=[Depends(check_csrf), Depends(refuse_control_characters)],
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served below from vendored files: no page loads from another host
         redoc_url=None,
@@ -171,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         chrome=[notifications_pages.page_chrome],
     )
+    install_openapi(app, authenticated=(get_ctx, authenticated_user_id))
     app.add_middleware(
         WebMiddleware,
         csrf=csrf,

@@ -16,6 +16,7 @@ from dongne.business.reviews.schemas import ReplyIn, ReviewIn
 from dongne.business.service import access_business_by_id, member_role
 from dongne.kit.cursors import Cursor
 from dongne.kit.forms import refusal
+from dongne.kit.ids import Id
 from dongne.kit.templating import TemplateParts, render, render_page
 from dongne.web import Ctx, CtxDep
 
@@ -27,7 +28,7 @@ Back = Literal["profile", "list"]
 TEMPLATES = TemplateParts(globals={"member_roles": MEMBER_ROLES})
 
 
-def _back_url(business_id: int, back: str, review_id: int | None = None) -> str:
+def _back_url(business_id: Id, back: str, review_id: Id | None = None) -> str:
     if back == "list":
         return f"/businesses/{business_id}/reviews" + (f"#review-{review_id}" if review_id else "")
     return f"/businesses/{business_id}#reviews"
@@ -67,7 +68,7 @@ async def _context(
 async def _list_page(
     request: Request,
     ctx: Ctx,
-    business_id: int,
+    business_id: Id,
     cursor: str | None = None,
     status: int = 200,
     **overrides: Any,
@@ -86,7 +87,7 @@ async def _list_page(
 
 
 @router.get("/businesses/{business_id}/reviews/section")
-async def section(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def section(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     """The profile's 후기: the count, the newest few with their replies, the form."""
     business = await access_business_by_id(ctx, business_id)
     context = await _context(ctx, business, None, queries.LATEST, "profile")
@@ -95,7 +96,7 @@ async def section(request: Request, ctx: CtxDep, business_id: int) -> Response:
 
 @router.get("/businesses/{business_id}/reviews")
 async def all_reviews(
-    request: Request, ctx: CtxDep, business_id: int, cursor: Cursor = None
+    request: Request, ctx: CtxDep, business_id: Id, cursor: Cursor = None
 ) -> Response:
     return await _list_page(request, ctx, business_id, cursor)
 
@@ -107,7 +108,7 @@ async def all_reviews(
 async def write(
     request: Request,
     ctx: CtxDep,
-    business_id: int,
+    business_id: Id,
     content: Annotated[str, Form(max_length=4000)] = "",
     back: Annotated[Back, Form()] = "profile",
 ) -> Response:
@@ -127,7 +128,7 @@ async def write(
 
 @router.post("/businesses/{business_id}/reviews/{review_id}/delete")
 async def delete(
-    ctx: CtxDep, business_id: int, review_id: int, back: Annotated[Back, Form()] = "profile"
+    ctx: CtxDep, business_id: Id, review_id: Id, back: Annotated[Back, Form()] = "profile"
 ) -> Response:
     await service.delete_review(ctx, business_id, review_id)
     return _redirect(_back_url(business_id, back))
@@ -137,8 +138,8 @@ async def delete(
 async def reply(
     request: Request,
     ctx: CtxDep,
-    business_id: int,
-    review_id: int,
+    business_id: Id,
+    review_id: Id,
     content: Annotated[str, Form(max_length=4000)] = "",
     back: Annotated[Back, Form()] = "profile",
 ) -> Response:

@@ -13,6 +13,7 @@ from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import refusal
 from dongne.kit.htmx import is_htmx
 from dongne.kit.i18n import N_
+from dongne.kit.ids import Id
 from dongne.kit.templating import render, render_page
 from dongne.listings import queries, service
 from dongne.listings.models import (
@@ -44,7 +45,7 @@ async def write_page(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.get("/listings/{listing_id}/edit")
-async def edit_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def edit_page(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     listing = await service.access_own_listing_by_id(ctx, listing_id)
     out = await queries.listing_out(ctx, listing)
     context = {
@@ -83,7 +84,7 @@ async def detail_page(
 
 
 @router.get("/listings/{listing_id}")
-async def detail(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def detail(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     place = await service.browse_range(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.record_view(ctx, listing)
@@ -91,7 +92,7 @@ async def detail(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 
 
 @router.post("/listings/{listing_id}/like")
-async def like(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def like(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     """관심 on or off; answers with the button and the new count."""
     form = await request.form()
     liked = form.get("liked") == "1"
@@ -112,7 +113,7 @@ async def like(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 
 
 async def seller_action(
-    request: Request, ctx: Ctx, listing_id: int, action: Callable[[], Awaitable[object]]
+    request: Request, ctx: Ctx, listing_id: Id, action: Callable[[], Awaitable[object]]
 ) -> Response:
     """Run a seller's change; answer with the listing's page (htmx swaps its
     main part), or the page again with the refusal."""
@@ -129,7 +130,7 @@ async def seller_action(
 
 
 @router.post("/listings/{listing_id}/status")
-async def change_status(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def change_status(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     form = await request.form()
     status = str(form.get("status", ""))
     if status == SOLD:  # 거래완료 goes through picking the buyer (trust/reviews/pages.py)
@@ -148,14 +149,14 @@ async def change_status(request: Request, ctx: CtxDep, listing_id: int) -> Respo
 
 
 @router.post("/listings/{listing_id}/bump")
-async def bump(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def bump(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     return await seller_action(
         request, ctx, listing_id, lambda: service.bump_listing(ctx, listing_id)
     )
 
 
 @router.post("/listings/{listing_id}/hidden")
-async def hide(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def hide(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     form = await request.form()
     hidden = form.get("hidden") == "1"
     return await seller_action(
@@ -164,7 +165,7 @@ async def hide(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 
 
 @router.post("/listings/{listing_id}/delete")
-async def delete(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def delete(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     await service.delete_listing(ctx, listing_id)
     if is_htmx(request):
         return HTMLResponse("", headers={"HX-Redirect": "/me/listings?deleted=1"})

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import refusal
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import Id
 from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings import queries as listing_queries
 from dongne.listings.models import Listing
@@ -64,7 +65,7 @@ TEMPLATES = TemplateParts(
 
 
 @router.get("/users/{user_id}")
-async def profile_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
+async def profile_page(request: Request, ctx: CtxDep, user_id: Id) -> Response:
     viewer = ctx.user.id if ctx.user else None
     profile = await profile_of(ctx.db, user_id, viewer)
     ids = await listing_queries.seller_listing_ids(
@@ -96,14 +97,14 @@ async def _deal_page(
 
 
 @router.get("/listings/{listing_id}/deal")
-async def deal_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def deal_page(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     """The seller's 거래완료: pick the buyer among the people they chatted with."""
     listing = await access_own_listing_by_id(ctx, listing_id)
     return await _deal_page(request, ctx, listing, {})
 
 
 @router.post("/listings/{listing_id}/deal")
-async def complete_deal(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def complete_deal(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     form = await request.form()
     raw = str(form.get("buyer", ""))
     async with refusal(ctx) as refused:
@@ -123,7 +124,7 @@ async def complete_deal(request: Request, ctx: CtxDep, listing_id: int) -> Respo
 async def _review_page(
     request: Request,
     ctx: Ctx,
-    deal_id: int,
+    deal_id: Id,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
@@ -147,12 +148,12 @@ async def _review_page(
 
 
 @router.get("/deals/{deal_id}/review")
-async def review_page(request: Request, ctx: CtxDep, deal_id: int) -> Response:
+async def review_page(request: Request, ctx: CtxDep, deal_id: Id) -> Response:
     return await _review_page(request, ctx, deal_id)
 
 
 @router.post("/deals/{deal_id}/review")
-async def send_review(request: Request, ctx: CtxDep, deal_id: int) -> Response:
+async def send_review(request: Request, ctx: CtxDep, deal_id: Id) -> Response:
     form = await request.form()
     rating = str(form.get("rating", ""))
     # Only the items of the chosen kind count: the other group is hidden, not unticked.
