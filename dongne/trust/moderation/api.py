@@ -140,7 +140,7 @@ async def block(user_id: Id, ctx: CtxDep) -> Response:
 
 
 @router.delete("/blocks/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def unblock(user_id: int, ctx: CtxDep) -> Response:
+async def unblock(user_id: Id, ctx: CtxDep) -> Response:
     """차단 해제: from settings or from the chat room."""
     await blocking.unblock(ctx, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
