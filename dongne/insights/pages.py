@@ -4,8 +4,8 @@ district or neighbourhood. And, for sellers, the price guide the listing form
 shows (JSON and an htmx fragment).
 
 Before answering, a page brings the export up to date when it is more than a
-minute old (incremental, under the export's lock), then DuckDB reads the
-Parquet files in a worker thread."""
+minute old (incremental, under the export's lock, in a child process: see
+refresh.py), then DuckDB reads the Parquet files in a worker thread."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dongne.insights import charts, engine
-from dongne.insights.export import export_events, export_root
-from dongne.insights.files import is_current
+from dongne.insights.files import export_root, is_current
 from dongne.insights.prices import Guide, price_guide
+from dongne.insights.refresh import export_in_child
 from dongne.insights.registry import INSIGHTS
 from dongne.kit.errors import InvalidInput, NotFound
 from dongne.kit.i18n import N_, gettext
@@ -45,7 +45,7 @@ async def fresh_export(ctx: Ctx) -> Path:
     marker = root / "tables" / "users.parquet"
     stale = not marker.exists() or time.time() - marker.stat().st_mtime > FRESH_SECONDS
     if stale or not is_current(root):
-        await export_events(settings.resolved_database_url, root)
+        await export_in_child(settings.resolved_database_url, root)
     return root
 
 
