@@ -10,8 +10,6 @@ refresh.py), then DuckDB reads the Parquet files in a worker thread."""
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,6 +25,7 @@ from dongne.insights.refresh import export_in_child
 from dongne.insights.registry import INSIGHTS
 from dongne.kit.errors import InvalidInput, NotFound
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.spreadsheet import csv_text
 from dongne.kit.templating import render
 from dongne.listings.models import CATEGORIES
 from dongne.notifications.pages import render_page
@@ -133,15 +132,15 @@ async def insight_csv(
     if table >= len(result.tables):
         raise InvalidInput(N_("그런 표는 없어요."), field="table")
     chosen = result.tables[table]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(chosen.columns)
-    writer.writerows(chosen.rows)
     name = (
         f"{key}-{table}-{f.start.isoformat()}-{f.end.isoformat()}{'-' + f.area if f.area else ''}"
     )
     return Response(
-        "\ufeff" + out.getvalue(),  # a BOM, so spreadsheet programs read the Korean right
+        # Search terms are anyone's text: csv_text neutralises formulas.
+        "\ufeff"
+        + csv_text(
+            [chosen.columns, *chosen.rows]
+        ),  # a BOM, so spreadsheet programs read the Korean right
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
