@@ -10,6 +10,8 @@ SQLite database with every neighbourhood loaded. Then:
 * export: the real ``dongne events export`` code (``export_events``) reading that
   table through the driver and writing date-partitioned Parquet; its
   throughput is events read from the database and written as Parquet per second;
+  then the same export as a page runs it, in a child process (``export_in_child``),
+  with its ratio to the in-process run;
 * each insight over the whole period (every event), and the whole dashboard
   (the seven in a row, as /insights computes them), in DuckDB;
 * the dashboard again with its default range (the last 28 days).
@@ -26,6 +28,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import sys
@@ -45,6 +48,7 @@ from dongne.demo import catalogue
 from dongne.demo.effects import TYPICAL_PRICES
 from dongne.insights.engine import Filters, latest_day, run, run_many
 from dongne.insights.export import export_events
+from dongne.insights.refresh import export_in_child
 from dongne.insights.registry import INSIGHTS
 
 # name, share of events (roughly what the simulation produces)
@@ -233,8 +237,34 @@ def main() -> None:
             f"{len(report.files):,} files, {size / 1e6:,.0f} MB of Parquet; "
             f"CPU {cpu:.1f} s (this process and its threads)"
         )
+        cpu = time.process_time()
         again = asyncio.run(export_events(db.url, root))
-        print(f"export again (nothing new): {again.seconds:.2f} s, {again.events} events")
+        print(
+            f"export again (nothing new): {again.seconds:.2f} s, {again.events} events; "
+            f"CPU {time.process_time() - cpu:.1f} s"
+        )
+        # What a page does since issue 13: the same export in a child process
+        # (dongne/insights/refresh.py), never ADBC's SQLite inside the server.
+        child_root = work / "export-child"
+        shutil.rmtree(child_root, ignore_errors=True)
+
+        def children_cpu() -> float:
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return usage.ru_utime + usage.ru_stime
+
+        t, c = time.perf_counter(), children_cpu()
+        asyncio.run(export_in_child(db.url, child_root))
+        child, child_cpu = time.perf_counter() - t, children_cpu() - c
+        t, c = time.perf_counter(), children_cpu()
+        asyncio.run(export_in_child(db.url, child_root))
+        child_again, again_cpu = time.perf_counter() - t, children_cpu() - c
+        shutil.rmtree(child_root, ignore_errors=True)
+        print(
+            f"export in a child process (as a page runs it): {child:.2f} s = "
+            f"{report.events / child:,.0f} events/s, {child / report.seconds:.2f}x in-process; "
+            f"CPU {child_cpu:.1f} s; again (nothing new): {child_again:.2f} s, "
+            f"{child_again / again.seconds:.2f}x, CPU {again_cpu:.1f} s"
+        )
 
         last = latest_day(root)
         assert last is not None

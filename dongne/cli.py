@@ -134,7 +134,8 @@ def events_export(
     chunk: Annotated[int, typer.Option(min=1, hidden=True)] = 200_000,
 ) -> None:
     """Write new events to date-partitioned Parquet (incremental, idempotent)."""
-    from dongne.insights.export import export_events, export_root
+    from dongne.insights.export import export_events
+    from dongne.insights.files import export_root
 
     settings = _settings()
     root = to or export_root(settings)

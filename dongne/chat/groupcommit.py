@@ -12,9 +12,11 @@ timer: a lone send is stored at once, and under load the batches grow. Up to
 What a send is promised does not change. Each message is stored with its seq in
 one transaction (its batch's), and its sender is acknowledged, and anyone told,
 only after that transaction commits. A send refused by a check (404, 422, 403,
-429…) is refused alone: checks write nothing (:func:`service.check_send`). If
-storing fails, the batch rolls back and every send in it gets the error, as a
-lone failed send did, and its client retries; the client id keeps a retry from
+429…) is refused alone: checks write nothing (:func:`service.check_send`). An
+unexpected error in one send's checks or statements fails that send alone: the
+transaction is rolled back and the others are stored again without it. If the
+batch itself fails (its connection, its commit), it rolls back and every send
+in it gets the error, as a lone failed send did, and its client retries; the client id keeps a retry from
 storing twice. A socket has one send in flight at a time, so its sends stay in
 order; every batch takes the conversations' row locks in id order, so two
 batches (of this worker or another) cannot deadlock on them.
@@ -47,6 +49,11 @@ LANES = 4
 
 class BatchRolledBack(Exception):
     """Another send of the batch failed while storing: nothing of it was stored."""
+
+
+class _Excluded(Exception):
+    """One send failed on its own and has its answer: its batch's transaction is
+    rolled back (it may be unusable) and the others are stored without it."""
 
 
 @dataclass
@@ -111,6 +118,17 @@ class GroupCommit:
             self.running -= 1
 
     async def _store(self, batch: list[Send]) -> None:
+        """Store the batch; a send that fails on its own (an unexpected error in
+        its checks or statements) fails alone, and the rest are stored again
+        without it: each round answers at least one send, so this ends."""
+        while batch:
+            try:
+                await self._store_once(batch)
+                return
+            except _Excluded:
+                batch = [send for send in batch if not send.done.done()]
+
+    async def _store_once(self, batch: list[Send]) -> None:
         stored: list[tuple[Send, Message]] = []
         async with self.svc.db.sessions() as db:
             try:
@@ -122,8 +140,8 @@ class GroupCommit:
                     try:
                         message, _created = await service.store_send(ctx, ready)
                     except Exception as exc:
-                        send.done.set_exception(exc)  # its own error; the others below
-                        raise
+                        send.done.set_exception(exc)  # its own error; the others again
+                        raise _Excluded() from exc
                     stored.append((send, message))
                 db.info.pop(PLAIN, None)
                 await db.commit()
@@ -132,6 +150,8 @@ class GroupCommit:
                 db.info.pop("after_commit", None)
                 with contextlib.suppress(Exception):  # the connection may be gone
                     await db.rollback()
+                if isinstance(exc, _Excluded):
+                    raise
                 # Nothing of the batch was stored: every send not yet answered fails
                 # as a lone send whose transaction failed does (its client retries).
                 for send in batch:
@@ -169,6 +189,10 @@ class GroupCommit:
             except DomainError as exc:  # refused: this send alone
                 send.done.set_exception(exc)
                 continue
+            except Exception as exc:  # ours, but this send's alone: the others go on
+                log.warning("chat send check failed", exc_info=True)
+                send.done.set_exception(exc)
+                raise _Excluded() from exc
             if isinstance(found, Message):  # a retry: acknowledged after commit
                 stored.append((send, found))
             else:

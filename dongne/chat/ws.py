@@ -167,9 +167,11 @@ class Connection:
     def __init__(self, websocket: WebSocket, user: User) -> None:
         self.ws = websocket
         self.svc = websocket.app.state.services
-        # Read when the socket opened; a send re-checks in its own statement that the
-        # account still exists and is free to act (see chat.statements.ACCESS), other
-        # frames read it afresh.
+        # Read when the socket opened, and kept as that detached snapshot: a send
+        # re-checks in its own statement that the account still exists and is free to
+        # act (see chat.statements.ACCESS), other frames read it afresh for their own
+        # transaction only. An instance of a frame's transaction must never be kept:
+        # a refused frame rolls back and expires it, and every later send would fail.
         self.user = user
         self.user_id = user.id
         self.cursors: dict[int, int] = {}  # conversation → last seq delivered
@@ -344,7 +346,6 @@ class Connection:
                 user = await db.get(User, self.user_id)
                 if user is None or user.deleted_at is not None:
                     raise DomainError()
-                self.user = user
             client = self.ws.client
             yield Ctx(svc=self.svc, db=db, user=user, client_ip=client.host if client else "ws")
 

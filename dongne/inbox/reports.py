@@ -5,8 +5,6 @@ the period (thousands at most per inbox and month), in Python."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import mean, median
@@ -18,6 +16,7 @@ from dongne.accounts.models import User
 from dongne.business.hours import SEOUL, Schedule
 from dongne.db import utcnow
 from dongne.inbox.models import InboxConversation
+from dongne.kit.spreadsheet import csv_text
 
 
 def open_seconds(schedule: Schedule, start: datetime, end: datetime) -> float:
@@ -140,8 +139,6 @@ async def build_report(
 
 
 def report_csv(report: Report) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
     columns = [
         "conversations",
         "answered",
@@ -153,14 +150,16 @@ def report_csv(report: Report) -> str:
         "csat_count",
         "csat_average",
     ]
-    writer.writerow(["agent_id", "agent", *columns, *[f"csat_{s}" for s in range(1, 6)]])
+    lines: list[list[object]] = [
+        ["agent_id", "agent", *columns, *[f"csat_{s}" for s in range(1, 6)]]
+    ]
     rows: list[tuple[object, object, dict[str, object]]] = [("", "*", dict(report.overall))]
     rows += [(a["agent_id"], a["nickname"], a) for a in report.agents]
     for agent_id, name, figures in rows:
         dist = figures.get("csat_distribution") or [0] * 5
         assert isinstance(dist, list)
-        writer.writerow([agent_id, name, *[figures.get(c, "") for c in columns], *dist])
-    return out.getvalue()
+        lines.append([agent_id, name, *[figures.get(c, "") for c in columns], *dist])
+    return csv_text(lines)  # nicknames are anyone's text: neutralised for spreadsheets
 
 
 def bar_chart(values: list[int], labels: list[str], *, width: int = 480, height: int = 120) -> str:

@@ -39,12 +39,12 @@ import fcntl
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -295,6 +295,13 @@ async def export_events(
     return report
 
 
-def export_root(settings: Any) -> Path:
-    """Where the export lives by default: $DONGNE_DATA_DIR/export."""
-    return Path(settings.data_dir) / "export"
+def main() -> None:
+    """``python -m dongne.insights.export ROOT``, the database's address in
+    ``DONGNE_EXPORT_DATABASE_URL``: what the server runs in a child process
+    (dongne/insights/refresh.py)."""
+    root = Path(sys.argv[1])
+    asyncio.run(export_events(os.environ["DONGNE_EXPORT_DATABASE_URL"], root))
+
+
+if __name__ == "__main__":
+    main()

@@ -226,3 +226,8 @@ def ensure_format(root: Path) -> bool:
     tmp.write_text(f"{FORMAT}\n")
     os.replace(tmp, root / "format")
     return True
+
+
+def export_root(settings: Any) -> Path:
+    """Where the export lives by default: $DONGNE_DATA_DIR/export."""
+    return Path(settings.data_dir) / "export"

@@ -4,14 +4,12 @@ district or neighbourhood. And, for sellers, the price guide the listing form
 shows (JSON and an htmx fragment).
 
 Before answering, a page brings the export up to date when it is more than a
-minute old (incremental, under the export's lock), then DuckDB reads the
-Parquet files in a worker thread."""
+minute old (incremental, under the export's lock, in a child process: see
+refresh.py), then DuckDB reads the Parquet files in a worker thread."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,12 +19,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dongne.insights import charts, engine
-from dongne.insights.export import export_events, export_root
-from dongne.insights.files import is_current
+from dongne.insights.files import export_root, is_current
 from dongne.insights.prices import Guide, price_guide
+from dongne.insights.refresh import export_in_child
 from dongne.insights.registry import INSIGHTS
 from dongne.kit.errors import InvalidInput, NotFound
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.spreadsheet import csv_text
 from dongne.kit.templating import render, render_page
 from dongne.listings.models import CATEGORIES
 from dongne.web import Ctx, CtxDep
@@ -44,7 +43,7 @@ async def fresh_export(ctx: Ctx) -> Path:
     marker = root / "tables" / "users.parquet"
     stale = not marker.exists() or time.time() - marker.stat().st_mtime > FRESH_SECONDS
     if stale or not is_current(root):
-        await export_events(settings.resolved_database_url, root)
+        await export_in_child(settings.resolved_database_url, root)
     return root
 
 
@@ -132,15 +131,15 @@ async def insight_csv(
     if table >= len(result.tables):
         raise InvalidInput(N_("그런 표는 없어요."), field="table")
     chosen = result.tables[table]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(chosen.columns)
-    writer.writerows(chosen.rows)
     name = (
         f"{key}-{table}-{f.start.isoformat()}-{f.end.isoformat()}{'-' + f.area if f.area else ''}"
     )
     return Response(
-        "\ufeff" + out.getvalue(),  # a BOM, so spreadsheet programs read the Korean right
+        # Search terms are anyone's text: csv_text neutralises formulas.
+        "\ufeff"
+        + csv_text(
+            [chosen.columns, *chosen.rows]
+        ),  # a BOM, so spreadsheet programs read the Korean right
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

@@ -5,11 +5,20 @@ upload is kept but its pixels:
 
 * The format is detected from the bytes (JPEG, PNG or WebP only); the file
   name and the client's content type are never consulted.
-* Size limits come before any decoding: at most ``MAX_PHOTO_BYTES`` of input,
-  and at most ``MAX_PHOTO_PIXELS`` as declared in the header, checked before a
-  single pixel is decoded (so a small file declaring a huge canvas — a
-  decompression bomb — costs nothing). Pillow's own global bomb guard still
-  applies and is never changed.
+* Size limits come before any decoding: at most ``MAX_PHOTO_BYTES`` of input;
+  and, as declared in the header, at most ``MAX_PHOTO_PIXELS``, at most
+  ``MAX_SIDE`` px a side, a long side over the full size at most
+  ``MAX_ASPECT`` times the short one, and at most ``MAX_DECODED_BYTES`` of
+  memory for the decoded pixels, all checked before a single pixel is decoded
+  (so a small file declaring a huge canvas — a decompression bomb — costs
+  nothing). Pillow's own global bomb guard still applies and is never changed.
+* Memory: a JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still leaves
+  the full size; any other image is shrunk by a whole factor (``reduce``),
+  strip by strip, right after decoding, and every later step (orientation,
+  colour, alpha) works on that small copy. The peak extra memory of one
+  upload is then the decoded pixels plus a few MB: under 200 MB for any
+  accepted file (``bench/photos.py`` measures it; tests/photos/test_memory.py
+  checks the worst cases).
 * The EXIF orientation is applied to the pixels; an embedded ICC profile is
   used to convert the colours to sRGB and then dropped (profiles can name the
   camera, scanner or a one-off calibrated display); transparency is flattened
@@ -39,7 +48,7 @@ serve it by ``Accept`` negotiation beside these JPEGs.
 
 ``process_photo`` is CPU-bound and synchronous; callers run it in a worker
 thread (``anyio.to_thread.run_sync``) and should bound how many run at once,
-since a 40-megapixel PNG decodes to ~160 MB of pixels. They should also stop
+since one may take up to ``MAX_DECODED_BYTES`` of pixels. They should also stop
 reading an upload at ``MAX_PHOTO_BYTES + 1`` bytes rather than buffer it all.
 """
 
@@ -50,7 +59,7 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms
 
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import N_
@@ -59,6 +68,12 @@ log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
 MAX_PHOTO_PIXELS: Final = 40_000_000
+MAX_SIDE: Final = 12_000
+MAX_ASPECT: Final = 50  # long side / short side
+# The decoded pixels with the decoder's own buffers: 160 MiB takes a 40 MP RGB
+# or a 6300 x 6300 RGBA PNG (a WebP up to about 10 MP), and keeps the peak per
+# upload under 200 MB.
+MAX_DECODED_BYTES: Final = 160 * 1024 * 1024
 
 FULL_LONG_SIDE: Final = 1600
 LARGE_LONG_SIDE: Final = 800
@@ -130,10 +145,10 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         raise InvalidPhoto()
     image = _decode(data)
     try:
-        upright = _oriented(image)
-        pixels = _to_srgb(upright)
+        upright = _oriented(image, _shrunk(image))
     finally:
-        image.close()
+        image.close()  # the full-size pixels go before any other copy is made
+    pixels = _to_srgb(upright)
     full = _resize(pixels, _fit(pixels.size, FULL_LONG_SIDE))
     # From the upright size, not from ``full``'s rounded one, to keep the aspect.
     large = _resize(full, _fit(pixels.size, LARGE_LONG_SIDE))
@@ -162,12 +177,19 @@ def _decode(data: bytes) -> Image.Image:
         raise InvalidPhoto() from exc  # GIF, BMP, HEIC, SVG, text, ...
     try:
         width, height = image.size
-        if width * height > MAX_PHOTO_PIXELS:
+        if (
+            width * height > MAX_PHOTO_PIXELS
+            or max(width, height) > MAX_SIDE
+            # A thin strip is refused only when it would have to be shrunk.
+            or max(width, height) > max(FULL_LONG_SIDE, MAX_ASPECT * min(width, height))
+        ):
             raise PhotoResolutionTooLarge()
         if image.format in ("JPEG", "MPO"):  # MPO: a phone's multi-picture JPEG
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still leaves
             # at least the full size: much faster and smaller for camera photos.
             image.draft(None, _fit((width, height), FULL_LONG_SIDE))
+        if _decoded_bytes(image) > MAX_DECODED_BYTES:
+            raise PhotoResolutionTooLarge()
         image.load()
     except PhotoResolutionTooLarge:
         image.close()
@@ -181,13 +203,77 @@ def _decode(data: bytes) -> Image.Image:
     return image
 
 
-def _oriented(image: Image.Image) -> Image.Image:
-    """The pixels turned upright as the EXIF (or XMP) orientation says."""
+# Bytes per pixel as Pillow stores each mode (RGB takes 4, like RGBA).
+_STORED_BYTES: Final = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+# libwebp's animation decoder, which Pillow uses for every WebP, keeps two
+# RGBA canvases of its own and hands over a copy: 12 bytes a pixel beside ours.
+_WEBP_DECODER_BYTES: Final = 12
+STRIP_ROWS: Final = 64  # rows of the shrunk image made from one strip
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    """The memory the pixels take once decoded at ``image.size`` (after any
+    JPEG draft), with the decoder's own buffers."""
+    per_pixel = _STORED_BYTES.get(image.mode, 4)
+    if image.format == "WEBP":
+        per_pixel += _WEBP_DECODER_BYTES
+    return image.width * image.height * per_pixel
+
+
+def _working_mode(image: Image.Image) -> str:
+    """The mode the pixels are shrunk in: ``reduce`` cannot average palette
+    indices, 1-bit or 16-bit pixels, and a transparent colour (``tRNS``) must
+    become an alpha band first."""
+    if image.mode.startswith("I;16"):
+        return "I"
+    if image.mode == "PA" or ("transparency" in image.info and image.mode in ("P", "L", "RGB")):
+        return "RGBA"
+    return {"1": "L", "P": "RGB"}.get(image.mode, image.mode)
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """The decoded pixels shrunk by a whole factor that still leaves at least
+    the full size, in the working mode: a new, small image that every later
+    step works on. Made strip by strip, so that no conversion (and not
+    ``reduce``'s premultiplied copy of RGBA) ever takes the full size."""
+    width, height = image.size
+    factor = max(1, max(width, height) // FULL_LONG_SIDE)
+    mode = _working_mode(image)
+    shrunk = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    rows = STRIP_ROWS * factor
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(height, top + rows)))
+        if strip.mode != mode:
+            strip = strip.convert(mode)
+        if factor > 1:
+            strip = strip.reduce(factor)
+        shrunk.paste(strip, (0, top // factor))
+    return shrunk
+
+
+_TRANSPOSE: Final = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _oriented(original: Image.Image, pixels: Image.Image) -> Image.Image:
+    """``pixels`` (the shrunk copy of ``original``) turned upright as the
+    original's EXIF (or XMP) orientation says; ICC profile carried over."""
+    icc = original.info.get("icc_profile")
     try:
-        upright = ImageOps.exif_transpose(image)
+        orientation = original.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception:  # damaged EXIF must not cost the photo; keep it as stored
         log.info("ignoring unreadable EXIF orientation", exc_info=True)
-        return image
+        orientation = 1
+    method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+    upright = pixels.transpose(method) if method is not None else pixels
+    upright.info = {"icc_profile": icc} if isinstance(icc, bytes) and icc else {}
     return upright
 
 

@@ -582,7 +582,8 @@ def test_the_pixel_limit_itself_is_allowed() -> None:
         ((1200, 900), (1200, 900), (800, 600)),
         ((700, 700), (700, 700), (700, 700)),
         ((50, 30), (50, 30), (50, 30)),
-        ((4000, 10), (1600, 4), (800, 2)),
+        ((4000, 80), (1600, 32), (800, 16)),
+        ((1600, 1), (1600, 1), (800, 1)),
     ],
 )
 def test_sizes(stored: tuple[int, int], full: tuple[int, int], large: tuple[int, int]) -> None:
