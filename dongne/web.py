@@ -20,7 +20,7 @@ from starlette.requests import HTTPConnection
 
 from dongne import events
 from dongne.accounts.models import AuthSession, User
-from dongne.db import run_after_commit, utcnow
+from dongne.db import discard_after_commit, run_after_commit, utcnow
 from dongne.kit.errors import AuthenticationRequired, PermissionDenied
 from dongne.kit.i18n import N_, current_locale
 from dongne.kit.security import token_digest
@@ -47,7 +47,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
         except BaseException:
             await session.rollback()
-            session.info.pop("after_commit", None)
+            discard_after_commit(session)
             raise
     await run_after_commit(session)
 

@@ -35,7 +35,7 @@ from dongne.accounts.models import User
 from dongne.chat import service
 from dongne.chat.models import Message
 from dongne.chat.service.sending import PLAIN, PlainConnection, limit_sends
-from dongne.db import run_after_commit
+from dongne.db import discard_after_commit, run_after_commit
 from dongne.kit.errors import DomainError
 from dongne.web import Ctx
 
@@ -129,7 +129,7 @@ class GroupCommit:
                 await db.commit()
             except Exception as exc:
                 db.info.pop(PLAIN, None)
-                db.info.pop("after_commit", None)
+                discard_after_commit(db)
                 with contextlib.suppress(Exception):  # the connection may be gone
                     await db.rollback()
                 # Nothing of the batch was stored: every send not yet answered fails
