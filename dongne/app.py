@@ -6,7 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -28,18 +27,18 @@ from dongne.chat import pages as chat_pages
 from dongne.chat import ws as chat_ws
 from dongne.chat.service import send_reminder
 from dongne.config import Settings, get_settings
+from dongne.context import Services
 from dongne.db import Database
 from dongne.geo import api as geo_api
 from dongne.geo import pages as geo_pages
-from dongne.geo.index import NeighbourhoodIndex
 from dongne.geo.service import build_index
 from dongne.inbox import api as inbox_api
 from dongne.inbox import pages as inbox_pages
 from dongne.insights import pages as insights_pages
 from dongne.kit.errors import install_error_handlers
-from dongne.kit.hub import Hub, make_hub
+from dongne.kit.hub import make_hub
 from dongne.kit.jobs import Jobs
-from dongne.kit.mail import Mailer, make_mailer
+from dongne.kit.mail import make_mailer
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
 from dongne.kit.ratelimit import RateLimits
@@ -67,27 +66,6 @@ _DOCS_HTML = """<!doctype html>
 <script src="/static/js/docs.js"></script></body></html>"""
 
 
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    limits: RateLimits
-    csrf: CsrfTokens
-    geo_index: NeighbourhoodIndex
-    hub: Hub
-    media: LocalMediaStorage
-    jobs: Jobs
-    scheduler: Scheduler
-    mailer: Mailer
-
-    async def close(self) -> None:
-        await self.scheduler.stop()
-        await self.jobs.drain()
-        await self.hub.close()
-        await self.limits.close()
-        await self.db.dispose()
-
-
 async def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url)
     async with db.sessions() as session:
@@ -112,7 +90,6 @@ async def build_services(settings: Settings) -> Services:
         settings=settings,
         db=db,
         limits=RateLimits(settings.redis_url),
-        csrf=CsrfTokens(settings.resolved_secret_key()),
         geo_index=index,
         hub=hub,
         media=LocalMediaStorage(settings.media_dir),
@@ -155,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served below from vendored files: no page loads from another host
         redoc_url=None,
     )
+    app.state.csrf = csrf
     install_error_handlers(app)
     app.add_middleware(
         WebMiddleware,

@@ -104,8 +104,8 @@ def user_promote(
     """Give a user a role (e.g. operator, for the moderation and insights pages)."""
     from dongne.accounts.service import set_role
     from dongne.app import build_services
+    from dongne.context import job_ctx
     from dongne.kit.errors import DomainError
-    from dongne.web import job_ctx
 
     async def run() -> None:
         svc = await build_services(_settings())

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dongne.accounts.models import User, UserNeighbourhood
 from dongne.accounts.schemas import MyNeighbourhoodOut, NeighbourhoodBrief, UserOut
 from dongne.accounts.service import my_neighbourhoods
+from dongne.context import Ctx
 from dongne.geo.models import Neighbourhood
 from dongne.geo.queries import range_counts
-from dongne.web import Ctx
 
 
 async def neighbourhood_out(

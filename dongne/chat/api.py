@@ -16,7 +16,8 @@ from dongne.chat.schemas import (
     ReadIn,
     SendResult,
 )
-from dongne.web import Ctx, CtxDep
+from dongne.context import Ctx
+from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 

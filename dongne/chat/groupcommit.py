@@ -35,9 +35,9 @@ from dongne.accounts.models import User
 from dongne.chat import service
 from dongne.chat.models import Message
 from dongne.chat.service.sending import PLAIN, PlainConnection, limit_sends
+from dongne.context import Ctx, Services
 from dongne.db import discard_after_commit, run_after_commit
 from dongne.kit.errors import DomainError
-from dongne.web import Ctx
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class GroupCommit:
 
     _by_hub: ClassVar[weakref.WeakKeyDictionary[Any, GroupCommit]] = weakref.WeakKeyDictionary()
 
-    def __init__(self, svc: Any) -> None:
+    def __init__(self, svc: Services) -> None:
         self.svc = svc
         self.waiting: list[Send] = []
         # Batches stored at once, each on its own connection: a batch spends most of
@@ -79,7 +79,7 @@ class GroupCommit:
         self.publishing: asyncio.Task[None] | None = None
 
     @classmethod
-    def of(cls, svc: Any) -> GroupCommit:
+    def of(cls, svc: Services) -> GroupCommit:
         found = cls._by_hub.get(svc.hub)
         if found is None:
             found = cls._by_hub[svc.hub] = cls(svc)

@@ -61,15 +61,15 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
-from dongne.accounts.models import AuthSession, User
+from dongne.accounts.models import User
 from dongne.chat import queries, service
 from dongne.chat.groupcommit import GroupCommit, Send
 from dongne.chat.models import Participant
+from dongne.context import Ctx, Services, who_is_asking
 from dongne.db import utcnow
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.security import token_digest
-from dongne.web import SESSION_COOKIE, Ctx
+from dongne.web import SESSION_COOKIE, bearer_token, services
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -87,30 +87,15 @@ async def _authenticate(websocket: WebSocket) -> User | None:
     browsers, accepted only from our own origin so another site cannot open a
     socket with a visitor's cookie. Never a token in the URL: servers, proxies
     and browser histories keep URLs, so a ``?token=`` is refused, not read."""
-    svc = websocket.app.state.services
     if "token" in websocket.query_params:
         return None
-    header = websocket.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    if token is None:
-        token = websocket.cookies.get(SESSION_COOKIE)
-        origin = websocket.headers.get("origin")
-        host = websocket.headers.get("host", "")
-        if token and origin and urlsplit(origin).netloc != host:
-            return None
-    if not token:
-        return None
-    async with svc.db.sessions() as db:
-        user: User | None = await db.scalar(
-            select(User)
-            .join(AuthSession, User.id == AuthSession.user_id)
-            .where(
-                AuthSession.token_hash == token_digest(token),
-                AuthSession.expires_at > utcnow(),
-                User.deleted_at.is_(None),
-            )
-        )
-    return user
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    origin = websocket.headers.get("origin")
+    if origin and urlsplit(origin).netloc != websocket.headers.get("host", ""):
+        cookie = None
+    async with services(websocket).db.sessions() as db:
+        asker = await who_is_asking(db, bearer=bearer_token(websocket), cookie=cookie)
+    return asker.user
 
 
 class WorkerSweep:
@@ -122,13 +107,13 @@ class WorkerSweep:
 
     _by_hub: ClassVar[weakref.WeakKeyDictionary[Any, WorkerSweep]] = weakref.WeakKeyDictionary()
 
-    def __init__(self, svc: Any) -> None:
+    def __init__(self, svc: Services) -> None:
         self.svc = svc
         self.sockets = 0
         self.task: asyncio.Task[None] | None = None
 
     @classmethod
-    def of(cls, svc: Any) -> WorkerSweep:
+    def of(cls, svc: Services) -> WorkerSweep:
         sweeper = cls._by_hub.get(svc.hub)
         if sweeper is None:
             sweeper = cls._by_hub[svc.hub] = cls(svc)
@@ -166,7 +151,7 @@ class WorkerSweep:
 class Connection:
     def __init__(self, websocket: WebSocket, user: User) -> None:
         self.ws = websocket
-        self.svc = websocket.app.state.services
+        self.svc = services(websocket)
         # Read when the socket opened; a send re-checks in its own statement that the
         # account still exists and is free to act (see chat.statements.ACCESS), other
         # frames read it afresh.

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import UserNeighbourhood
+from dongne.context import NeighbourhoodLookup
 from dongne.geo.dataset import Dataset, NeighbourhoodRow
 from dongne.geo.index import NeighbourhoodIndex, compute_ranges
 from dongne.geo.models import Neighbourhood, NeighbourhoodAlias, NeighbourhoodRange
@@ -180,7 +181,7 @@ async def build_index(db: AsyncSession, coverage_tolerance_km: float) -> Neighbo
     )
 
 
-def reverse_or_raise(index: NeighbourhoodIndex, latitude: float, longitude: float) -> str:
+def reverse_or_raise(index: NeighbourhoodLookup, latitude: float, longitude: float) -> str:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput(N_("위도와 경도의 범위를 확인해 주세요."))
     found = index.reverse(latitude, longitude)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from dongne.accounts.models import User
+from dongne.context import Ctx
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import Inbox, InboxConversation
 from dongne.inbox.schemas import (
@@ -36,7 +37,7 @@ from dongne.inbox.schemas import (
 )
 from dongne.kit.hub import Notice
 from dongne.kit.sse import doorbell_stream
-from dongne.web import Ctx, CtxDep, authenticated_user_id, services
+from dongne.web import CtxDep, authenticated_user_id, services
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"])
 

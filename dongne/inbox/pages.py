@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dongne.business.hours import SEOUL
+from dongne.context import Ctx
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import STATUSES, Inbox, InboxConversation
 from dongne.inbox.schemas import SettingsIn
@@ -24,7 +25,7 @@ from dongne.kit.forms import parse_form, rejected, safe_next
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import render
 from dongne.notifications.pages import render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 WEEKDAYS = [N_("월"), N_("화"), N_("수"), N_("목"), N_("금"), N_("토"), N_("일")]

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from dongne.context import Ctx
 from dongne.insights import charts, engine
 from dongne.insights.export import export_events, export_root
 from dongne.insights.files import is_current
@@ -30,7 +31,7 @@ from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import render
 from dongne.listings.models import CATEGORIES
 from dongne.notifications.pages import render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/insights", tags=["insights"])

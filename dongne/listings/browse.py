@@ -8,6 +8,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from dongne.accounts.models import User
+from dongne.context import Ctx
 from dongne.geo.models import Neighbourhood
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
@@ -16,7 +17,6 @@ from dongne.listings.models import CATEGORIES, KeywordAlert, Listing, ListingLik
 from dongne.listings.schemas import KeywordOut, ListingCard, ListingOut, Page, PhotoOut, SellerOut
 from dongne.listings.text import query_plan
 from dongne.photos.models import Photo
-from dongne.web import Ctx
 
 
 def photo_out(ctx: Ctx, photo: Photo) -> PhotoOut:

@@ -14,16 +14,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from dongne.context import Ctx
 from dongne.kit.templating import render
 from dongne.notifications.service import list_notifications, mark_read, unread_count
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 
 
-async def badge_state(ctx: Ctx) -> dict[str, int] | None:
+async def badge_state(request: Request, ctx: Ctx) -> dict[str, int] | None:
     """The signed-in viewer's unread count and newest notification id."""
-    viewer = getattr(ctx.request.state, "user", None) if ctx.request else None
+    viewer = getattr(request.state, "user", None)
     if viewer is None:
         return None
     latest = await list_notifications(ctx.db, viewer.id, limit=1)
@@ -42,7 +43,7 @@ async def render_page(
     status: int = 200,
 ) -> HTMLResponse:
     """render() for a whole page: adds what the header shows a signed-in user."""
-    notice = await badge_state(ctx)
+    notice = await badge_state(request, ctx)
     return render(request, name, {**(context or {}), "notice": notice}, status=status)
 
 
@@ -64,7 +65,7 @@ async def read_all(request: Request, ctx: CtxDep) -> Response:
 @router.get("/notifications/badge")
 async def badge(request: Request, ctx: CtxDep) -> Response:
     """The header's badge, for pages that did not render it themselves."""
-    notice = await badge_state(ctx)
+    notice = await badge_state(request, ctx)
     if notice is None:
         return HTMLResponse("")
     return render(request, "notifications/_badge.html", {"notice": notice})

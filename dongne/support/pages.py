@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from dongne.context import Ctx
 from dongne.kit.errors import DomainError, InvalidInput, validation_errors
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import environment
@@ -17,7 +18,7 @@ from dongne.notifications.pages import render_page
 from dongne.support import queries, service
 from dongne.support.models import FAQ_CATEGORIES
 from dongne.support.schemas import ArticleIn
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,12 +16,12 @@ from dongne.business.models import BUSINESS_CATEGORIES, MAX_PHOTOS, MEMBER_ROLES
 from dongne.business.schemas import (
     HoursOut,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import DomainError, validation_errors
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import environment
 from dongne.listings.pages import ago, won
-from dongne.web import Ctx
 
 Cursor = Annotated[str | None, Query(max_length=200)]
 

@@ -15,9 +15,10 @@ from dongne.business.pages.common import (
 from dongne.business.schemas import (
     InviteIn,
 )
+from dongne.context import Ctx
 from dongne.kit.errors import DomainError
 from dongne.notifications.pages import render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,11 +15,12 @@ from dongne.business.models import MEMBER_ROLES, Business
 from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn
 from dongne.business.service import access_business_by_id, member_role
+from dongne.context import Ctx
 from dongne.kit.errors import DomainError, validation_errors
 from dongne.kit.templating import environment, render
 from dongne.listings.pages import ago
 from dongne.notifications.pages import render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,11 +16,11 @@ from dongne.business.service import (
     get_business_or_raise,
     member_role,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import Conflict, DomainError, NotFound, PermissionDenied
 from dongne.kit.i18n import N_
 from dongne.listings.service import active_place, in_range
-from dongne.web import Ctx
 
 
 class NotNeighbour(PermissionDenied):

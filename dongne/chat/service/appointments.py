@@ -16,6 +16,7 @@ from dongne.chat.service.access import (
 from dongne.chat.service.conversations import (
     post_system,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import (
     InvalidInput,
@@ -25,7 +26,6 @@ from dongne.kit.i18n import N_
 from dongne.kit.scheduler import cancel, schedule
 from dongne.listings.models import RESERVED, SELLING, Listing
 from dongne.notifications.service import notify
-from dongne.web import Ctx
 
 REMINDER_BEFORE = timedelta(hours=1)
 

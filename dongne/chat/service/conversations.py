@@ -20,6 +20,7 @@ from dongne.chat.service.access import (
     is_blocked_between,
     ring,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import (
     Conflict,
@@ -28,7 +29,6 @@ from dongne.kit.errors import (
 from dongne.kit.i18n import N_
 from dongne.listings.models import Listing
 from dongne.listings.service import access_listing_by_id, require_verified_place
-from dongne.web import Ctx
 
 # ---- conversations ------------------------------------------------------------
 

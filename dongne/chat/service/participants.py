@@ -16,12 +16,12 @@ from dongne.chat.service.access import (
 from dongne.chat.service.conversations import (
     post_system,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import (
     InvalidInput,
 )
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 
 async def mark_read(ctx: Ctx, conversation_id: int, seq: int) -> Participant:

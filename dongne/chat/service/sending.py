@@ -27,6 +27,7 @@ from dongne.chat.service.access import (
     ring,
 )
 from dongne.chat.service.conversations import rejoin
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import (
     AuthenticationRequired,
@@ -36,7 +37,6 @@ from dongne.kit.errors import (
     RateLimited,
 )
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 
 async def send_message(

@@ -12,8 +12,7 @@ from dongne.geo.models import Neighbourhood
 from dongne.kit.errors import DomainError
 
 if TYPE_CHECKING:
-    from dongne.app import Services
-    from dongne.web import Ctx
+    from dongne.context import Ctx, Services
 
 
 DEMO_PASSWORD = "dongne-demo-1234"  # noqa: S105 - printed to the person running the demo
@@ -74,7 +73,7 @@ async def as_person(
 ) -> Any:
     """One unit of work as a person, the way a request would do it; a domain error
     (a rule said no) rolls the work back, is counted in ``skipped`` and gives None."""
-    from dongne.web import job_ctx
+    from dongne.context import job_ctx
 
     try:
         async with job_ctx(svc) as ctx:

@@ -20,8 +20,7 @@ from dongne.demo.simulation.town import Town
 from dongne.geo.models import Neighbourhood
 
 if TYPE_CHECKING:
-    from dongne.app import Services
-    from dongne.web import Ctx
+    from dongne.context import Ctx, Services
 
 
 class Simulation(Town):

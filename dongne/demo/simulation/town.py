@@ -29,8 +29,7 @@ from dongne.demo.simulation.people import (
 )
 
 if TYPE_CHECKING:
-    from dongne.app import Services
-    from dongne.web import Ctx
+    from dongne.context import Ctx, Services
 
 
 class Town:

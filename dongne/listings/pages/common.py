@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.geo.queries import get_neighbourhood
 from dongne.kit.errors import DomainError
@@ -27,7 +28,6 @@ from dongne.listings.models import (
 )
 from dongne.listings.schemas import ListingCard, Page
 from dongne.notifications.pages import render_page
-from dongne.web import Ctx
 
 Category = Annotated[str | None, Query(max_length=32)]
 Cursor = Annotated[str | None, Query(max_length=200)]

@@ -12,7 +12,7 @@ from dongne.geo.queries import get_neighbourhood, search_neighbourhoods
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
 from dongne.kit.templating import render
-from dongne.listings import browse, service
+from dongne.listings import browse
 from dongne.listings.pages.common import (
     FRAGMENT_VARY,
     YEAR,
@@ -24,7 +24,7 @@ from dongne.listings.pages.common import (
     more_url,
 )
 from dongne.notifications.pages import render_page
-from dongne.web import CtxDep
+from dongne.web import BROWSE_COOKIE, CtxDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,7 +99,7 @@ async def browse_choose(request: Request, ctx: CtxDep) -> Response:
     ctx.record("browse_neighbourhood_chosen", neighbourhood_id=chosen.id)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
-        service.BROWSE_COOKIE,
+        BROWSE_COOKIE,
         chosen.id,
         max_age=YEAR,
         httponly=True,
@@ -112,5 +112,5 @@ async def browse_choose(request: Request, ctx: CtxDep) -> Response:
 @router.post("/browse/clear")
 async def browse_clear(request: Request, ctx: CtxDep) -> Response:
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(service.BROWSE_COOKIE)
+    response.delete_cookie(BROWSE_COOKIE)
     return response

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dongne.context import Ctx
 from dongne.kit.errors import DomainError, InvalidInput
 from dongne.kit.i18n import N_
 from dongne.kit.templating import render
@@ -24,7 +25,7 @@ from dongne.listings.pages.common import (
     verification_needed,
 )
 from dongne.notifications.pages import render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

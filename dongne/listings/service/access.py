@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dongne.context import Ctx
 from dongne.geo.models import NeighbourhoodRange
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
 from dongne.listings.models import (
     Listing,
 )
-from dongne.web import Ctx
 
 if TYPE_CHECKING:
     pass

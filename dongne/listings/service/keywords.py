@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from dongne.accounts.models import UserNeighbourhood
+from dongne.context import Ctx, job_ctx
 from dongne.geo.models import NeighbourhoodRange
 from dongne.kit.errors import Conflict, InvalidInput, NotFound
 from dongne.kit.i18n import N_
@@ -19,10 +20,9 @@ from dongne.listings.models import (
 )
 from dongne.listings.text import matches, query_plan
 from dongne.notifications.service import notify
-from dongne.web import Ctx, job_ctx
 
 if TYPE_CHECKING:
-    from dongne.app import Services
+    from dongne.context import Services
 
 # ---- keyword alerts -------------------------------------------------------------
 

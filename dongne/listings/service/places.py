@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from dongne.accounts.models import UserNeighbourhood
+from dongne.context import Ctx
 from dongne.geo.models import Neighbourhood
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 if TYPE_CHECKING:
     pass
@@ -42,7 +42,6 @@ async def require_verified_place(ctx: Ctx) -> tuple[UserNeighbourhood, Neighbour
     return place
 
 
-BROWSE_COOKIE = "dongne_browse"
 VISITOR_LEVEL = 2
 
 
@@ -53,7 +52,7 @@ async def viewer_place(ctx: Ctx, requested: str | None = None) -> tuple[str, int
         place = await active_place(ctx)
         if place is not None:
             return place[1].id, place[0].range_level
-    chosen = requested or (ctx.request.cookies.get(BROWSE_COOKIE) if ctx.request else None)
+    chosen = requested or ctx.browsing
     if chosen and await ctx.db.get(Neighbourhood, chosen) is not None:
         return chosen, VISITOR_LEVEL
     return None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dongne.context import Ctx
 from dongne.db import on_commit, utcnow
 from dongne.kit.errors import Conflict, InvalidInput
 from dongne.kit.i18n import N_
@@ -24,7 +25,6 @@ from dongne.listings.models import (
 from dongne.listings.schemas import ListingIn
 from dongne.listings.text import document_terms
 from dongne.photos.service import owned_photos
-from dongne.web import Ctx
 
 if TYPE_CHECKING:
     pass

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
 from dongne.chat.models import Block
+from dongne.context import Ctx
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from dongne.accounts.models import User
 from dongne.chat.models import Message
+from dongne.context import Ctx
 from dongne.kit.errors import DomainError, NotFound, validation_errors
 from dongne.kit.forms import rejected, safe_next
 from dongne.kit.i18n import N_, gettext
@@ -22,7 +23,7 @@ from dongne.trust.fraud import WARNING_MESSAGES, Signal
 from dongne.trust.moderation import blocks, policy, queries, service
 from dongne.trust.moderation.models import ListingWarning
 from dongne.trust.moderation.schemas import ActionIn, ReportIn
-from dongne.web import CSRF_FIELD, Ctx, CtxDep
+from dongne.web import CSRF_FIELD, CtxDep
 
 router = APIRouter(include_in_schema=False)
 

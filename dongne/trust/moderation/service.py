@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
 from dongne.chat.models import SYSTEM, Conversation, Message
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import Conflict, DomainError, InvalidInput, NotFound
 from dongne.kit.i18n import N_
@@ -45,7 +46,6 @@ from dongne.trust.moderation.models import (
     Sanction,
 )
 from dongne.trust.moderation.queries import active_restriction, taken_down
-from dongne.web import Ctx
 
 log = logging.getLogger(__name__)
 

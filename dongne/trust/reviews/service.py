@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dongne import events
 from dongne.chat.models import Conversation
 from dongne.chat.service import post_system
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import Conflict, InvalidInput, NotFound
 from dongne.kit.i18n import N_
@@ -31,7 +32,6 @@ from dongne.trust.reviews.models import (
     ReviewItem,
 )
 from dongne.trust.reviews.temperature import START
-from dongne.web import Ctx
 
 # ---- access -----------------------------------------------------------------------
 
