@@ -30,7 +30,6 @@ from dongne.config import Settings, get_settings
 from dongne.context import Services
 from dongne.db import Database
 from dongne.geo import api as geo_api
-from dongne.geo import pages as geo_pages
 from dongne.geo.service import build_index
 from dongne.inbox import api as inbox_api
 from dongne.inbox import pages as inbox_pages
@@ -42,12 +41,12 @@ from dongne.kit.mail import make_mailer
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
 from dongne.kit.ratelimit import RateLimits
-from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import CsrfTokens
 from dongne.listings import api as listings_api
 from dongne.listings import pages as listings_pages
 from dongne.notifications import api as notifications_api
 from dongne.notifications import pages as notifications_pages
+from dongne.scheduler import Scheduler
 from dongne.support import api as support_api
 from dongne.support import pages as support_pages
 from dongne.trust.moderation import api as moderation_api
@@ -159,7 +158,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         support_api.router,
         inbox_api.router,
         accounts_pages.router,
-        geo_pages.router,
         listings_pages.router,
         notifications_pages.router,
         chat_pages.router,

@@ -27,8 +27,8 @@ from dongne.kit.jobs import Jobs
 from dongne.kit.mail import Mailer
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.ratelimit import RateLimits
-from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import token_digest
+from dongne.scheduler import Scheduler
 
 
 class NeighbourhoodLookup(Protocol):

@@ -8,9 +8,8 @@ run only once the transaction has committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +26,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from dongne.kit import sqlite
+from dongne.kit.clock import simulated_clock as simulated_clock  # the clock, re-exported
+from dongne.kit.clock import utcnow as utcnow
 
 log = logging.getLogger(__name__)
 
@@ -64,26 +65,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("dongne_clock", default=None)
-
-
-def utcnow() -> datetime:
-    clock = _clock.get()
-    return clock() if clock is not None else datetime.now(UTC)
-
-
-@contextmanager
-def simulated_clock(now: Callable[[], datetime]) -> Iterator[None]:
-    """Within this block (this task and those it starts) ``utcnow()`` asks
-    ``now``: the demo simulation lives through days in seconds, and every row
-    and event it writes carries the simulated time."""
-    token = _clock.set(now)
-    try:
-        yield
-    finally:
-        _clock.reset(token)
 
 
 SQLITE_MMAP_BYTES = 1 << 30

@@ -24,7 +24,6 @@ from dongne.inbox.models import (
     InboxMessage,
     SavedReply,
 )
-from dongne.kit.scheduler import ScheduledJob
 from dongne.listings.models import (
     KeywordAlert,
     Listing,
@@ -36,6 +35,7 @@ from dongne.listings.models import (
 )
 from dongne.notifications.models import Notification
 from dongne.photos.models import Photo
+from dongne.scheduler import ScheduledJob
 from dongne.support.models import FaqArticle, FaqTerm
 from dongne.trust.moderation.models import ListingWarning, ModerationAction, Report, Sanction
 from dongne.trust.reviews.models import Deal, MannerTemperature, Review, ReviewItem

@@ -20,14 +20,13 @@ from dongne.context import Asker, Ctx, Services, who_is_asking
 from dongne.db import discard_after_commit, run_after_commit
 from dongne.kit.errors import AuthenticationRequired, PermissionDenied
 from dongne.kit.i18n import N_
-from dongne.kit.security import CsrfTokens
+from dongne.kit.security import CSRF_COOKIE as CSRF_COOKIE  # re-exported for the routes
+from dongne.kit.security import CSRF_FIELD as CSRF_FIELD
+from dongne.kit.security import CSRF_HEADER, CsrfTokens
 
 SESSION_COOKIE = "dongne_session"
-CSRF_COOKIE = "dongne_csrf"
 # The neighbourhood a visitor without one of their own browses (Ctx.browsing).
 BROWSE_COOKIE = "dongne_browse"
-CSRF_HEADER = "x-csrf-token"
-CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from dongne.accounts.models import User, UserNeighbourhood
 from dongne.accounts.schemas import MyNeighbourhoodOut, NeighbourhoodBrief, UserOut
 from dongne.accounts.service import my_neighbourhoods
@@ -37,3 +40,8 @@ async def user_out(ctx: Ctx, user: User) -> UserOut:
             for link, place in await my_neighbourhoods(ctx)
         ],
     )
+
+
+async def neighbourhoods_in_use(db: AsyncSession) -> set[str]:
+    """Every neighbourhood some account has chosen (kept by a reload of the data)."""
+    return set((await db.scalars(select(UserNeighbourhood.neighbourhood_id).distinct())).all())

@@ -27,7 +27,7 @@ from dongne.context import Ctx
 from dongne.kit.i18n import gettext
 from dongne.listings.queries import range_targets
 from dongne.listings.service import viewer_place
-from dongne.trust.moderation.blocks import hidden_sellers
+from dongne.trust.moderation.queries import hidden_sellers
 from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])

@@ -29,8 +29,8 @@ from dongne.db import AfterCommit, on_commit, utcnow
 from dongne.kit.errors import Conflict, NotFound
 from dongne.kit.i18n import N_
 from dongne.kit.mail import Mailer, compose
-from dongne.kit.scheduler import enqueue
 from dongne.kit.security import new_token, token_digest
+from dongne.scheduler import enqueue
 
 INVITATION_DAYS = 14
 INVITATION_MAIL = "staff_invitation_mail"  # the scheduled job's kind

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from dongne.accounts.models import User
+from dongne.business.service import access_managed_business_by_id
 from dongne.context import Ctx
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import Inbox, InboxConversation
@@ -127,8 +128,6 @@ async def inboxes(ctx: CtxDep) -> list[InboxOut]:
 @router.get("/businesses/{business_id}/inbox")
 async def business_inbox(business_id: int, ctx: CtxDep) -> InboxOut:
     """The business's inbox (created on first use), for its owner and staff."""
-    from dongne.business.service import access_managed_business_by_id
-
     business, _role = await access_managed_business_by_id(ctx, business_id, owner_only=False)
     inbox = await service.business_inbox(ctx, business.id)
     return InboxOut(id=inbox.id, name=business.name, business_id=business.id, version=inbox.version)

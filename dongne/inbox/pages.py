@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dongne.business.hours import SEOUL
+from dongne.business.service import access_business_by_id, member_role
 from dongne.context import Ctx
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import STATUSES, Inbox, InboxConversation
@@ -75,8 +76,6 @@ def _back(url: str) -> RedirectResponse:
 @router.get("/businesses/{business_id}/inquire-button")
 async def inquire_button(request: Request, ctx: CtxDep, business_id: int) -> HTMLResponse:
     """The profile's 문의하기 (loaded by htmx into the business engineer's page)."""
-    from dongne.business.service import access_business_by_id, member_role
-
     business = await access_business_by_id(ctx, business_id)
     viewer = ctx.user
     is_team = viewer is not None and await member_role(ctx.db, business.id, viewer.id) is not None

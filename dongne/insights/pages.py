@@ -30,6 +30,8 @@ from dongne.kit.errors import InvalidInput, NotFound
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import render
 from dongne.listings.models import CATEGORIES
+from dongne.listings.queries import range_targets
+from dongne.listings.service import active_place
 from dongne.notifications.pages import render_page
 from dongne.web import CtxDep
 
@@ -171,9 +173,6 @@ async def insight_page(
 
 
 async def _guide(ctx: Ctx, category: str) -> Guide | None:
-    from dongne.listings.queries import range_targets
-    from dongne.listings.service import active_place
-
     if category not in CATEGORIES:
         raise InvalidInput(N_("카테고리를 목록에서 골라 주세요."), field="category")
     place = await active_place(ctx)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.kit.errors import DomainError, validation_errors
-from dongne.web import CSRF_FIELD
+from dongne.kit.security import CSRF_FIELD
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -17,6 +17,7 @@ from dongne.listings.models import CATEGORIES, KeywordAlert, Listing, ListingLik
 from dongne.listings.schemas import KeywordOut, ListingCard, ListingOut, Page, PhotoOut, SellerOut
 from dongne.listings.text import query_plan
 from dongne.photos.models import Photo
+from dongne.trust.moderation.queries import hidden_sellers
 
 
 def photo_out(ctx: Ctx, photo: Photo) -> PhotoOut:
@@ -82,8 +83,6 @@ async def _without_blocked(ctx: Ctx, filters: queries.FeedFilter) -> queries.Fee
     """Listings of people who blocked the viewer (or whom they blocked) stay out of sight."""
     if ctx.user is None:
         return filters
-    from dongne.trust.moderation.blocks import hidden_sellers
-
     hidden = await hidden_sellers(ctx.db, ctx.user.id)
     return replace(filters, exclude_sellers=hidden) if hidden else filters
 

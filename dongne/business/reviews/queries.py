@@ -17,7 +17,7 @@ from dongne.context import Ctx
 from dongne.inbox.models import CUSTOMER, Inbox, InboxConversation, InboxMessage
 from dongne.kit.cursors import encode_cursor, time_and_id
 from dongne.kit.i18n import N_, gettext
-from dongne.trust.moderation.blocks import hidden_sellers
+from dongne.trust.moderation.queries import hidden_sellers
 
 PAGE_SIZE = 20
 LATEST = 3  # shown on the profile

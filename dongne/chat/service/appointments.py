@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from dongne import events
 from dongne.chat.models import (
     Appointment,
     Conversation,
@@ -23,9 +24,9 @@ from dongne.kit.errors import (
 )
 from dongne.kit.hub import Hub
 from dongne.kit.i18n import N_
-from dongne.kit.scheduler import cancel, schedule
 from dongne.listings.models import RESERVED, SELLING, Listing
 from dongne.notifications.service import notify
+from dongne.scheduler import cancel, schedule
 
 REMINDER_BEFORE = timedelta(hours=1)
 
@@ -121,6 +122,4 @@ async def send_reminder(db: Any, hub: Hub, payload: dict[str, Any]) -> None:
             meet_at=payload["meet_at"],
             place=appointment.place,
         )
-    from dongne import events
-
     events.record(db, "appointment_reminder_sent", conversation_id=conversation.id)

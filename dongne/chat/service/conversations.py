@@ -29,6 +29,7 @@ from dongne.kit.errors import (
 from dongne.kit.i18n import N_
 from dongne.listings.models import Listing
 from dongne.listings.service import access_listing_by_id, require_verified_place
+from dongne.trust.moderation import guards
 
 # ---- conversations ------------------------------------------------------------
 
@@ -56,8 +57,6 @@ async def start_conversation(ctx: Ctx, listing_id: int) -> Conversation:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     if await is_blocked_between(ctx, user.id, listing.seller_id):
         raise Blocked()
-    from dongne.trust.moderation import guards
-
     await guards.check_chat_start(ctx)  # sanctions; lower limits for new accounts
     await ctx.limit(ctx.svc.settings.chat_start_limit_per_user, "chat-start", str(user.id))
     conversation = Conversation(

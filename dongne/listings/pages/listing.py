@@ -25,6 +25,7 @@ from dongne.listings.pages.common import (
     verification_needed,
 )
 from dongne.notifications.pages import render_page
+from dongne.trust.moderation.pages import listing_trust
 from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
@@ -73,8 +74,6 @@ async def detail_page(
     out = await browse.listing_out(ctx, listing)
     others, similar = await browse.related(ctx, listing, place)
     allowed = service.TRANSITIONS.get(out.status, set()) | {out.status}
-    from dongne.trust.moderation.pages import listing_trust
-
     context = {
         "trust": await listing_trust(ctx, listing),  # fraud warning, 신고하기
         "item": out,

@@ -14,6 +14,7 @@ from dongne.kit.i18n import N_
 from dongne.listings.models import (
     Listing,
 )
+from dongne.trust.moderation.queries import seller_blocked_viewer
 
 if TYPE_CHECKING:
     pass
@@ -64,11 +65,8 @@ async def access_listing_by_id(
         return listing
     if not listing.is_listed or viewer_place is None:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
-    if ctx.user is not None:
-        from dongne.trust.moderation.blocks import seller_blocked_viewer
-
-        if await seller_blocked_viewer(ctx.db, listing.seller_id, ctx.user.id):
-            raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
+    if ctx.user is not None and await seller_blocked_viewer(ctx.db, listing.seller_id, ctx.user.id):
+        raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     origin, level = viewer_place
     if not await in_range(ctx.db, origin, level, listing.neighbourhood_id):
         raise NotFound(N_("내 동네 범위 밖의 판매글이에요."))

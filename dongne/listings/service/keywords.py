@@ -3,12 +3,10 @@ range that matches one notifies them, after the posting request has committed.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import func, select
 
 from dongne.accounts.models import UserNeighbourhood
-from dongne.context import Ctx, job_ctx
+from dongne.context import Ctx, Services, job_ctx
 from dongne.geo.models import NeighbourhoodRange
 from dongne.kit.errors import Conflict, InvalidInput, NotFound
 from dongne.kit.i18n import N_
@@ -20,9 +18,6 @@ from dongne.listings.models import (
 )
 from dongne.listings.text import matches, query_plan
 from dongne.notifications.service import notify
-
-if TYPE_CHECKING:
-    from dongne.context import Services
 
 # ---- keyword alerts -------------------------------------------------------------
 

@@ -35,6 +35,8 @@ from dongne.listings.service.keywords import match_keyword_alerts
 from dongne.listings.service.places import (
     require_verified_place,
 )
+from dongne.trust.moderation import guards
+from dongne.trust.moderation.sanctions import ensure_not_taken_down
 
 BUMP_INTERVAL = timedelta(hours=24)
 # Which state changes a seller can make (판매중 → 예약중 → 거래완료, and back).
@@ -118,8 +120,6 @@ async def sync_seller_terms(db: AsyncSession, seller_id: int) -> None:
 async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
     user = ctx.require_user()
     _link, place = await require_verified_place(ctx)
-    from dongne.trust.moderation import guards
-
     # Sanctions, prohibited items, duplicates, new-account limits: before any write.
     await guards.check_listing(ctx, data.title, data.description, data.category, data.price or 0)
     await ctx.limit(ctx.svc.settings.listing_limit_per_user, "listing", str(user.id))
@@ -164,8 +164,6 @@ async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
 
 async def update_listing(ctx: Ctx, listing_id: int, data: ListingIn) -> Listing:
     listing = await access_own_listing_by_id(ctx, listing_id)
-    from dongne.trust.moderation import guards
-
     await guards.check_listing(
         ctx, data.title, data.description, data.category, data.price or 0, listing_id=listing.id
     )
@@ -203,8 +201,6 @@ async def set_status(ctx: Ctx, listing_id: int, status: str) -> Listing:
 async def set_hidden(ctx: Ctx, listing_id: int, hidden: bool) -> Listing:
     listing = await access_own_listing_by_id(ctx, listing_id)
     if not hidden:
-        from dongne.trust.moderation.service import ensure_not_taken_down
-
         await ensure_not_taken_down(ctx.db, listing.id)  # an operator hid it
     if listing.is_hidden != hidden:
         listing.is_hidden = hidden

@@ -1,6 +1,7 @@
 """Blocking from a profile and the block list in settings. The Block table and
 the write itself live in chat (a block first of all stops messages); this adds
-what the rest of the site needs: who is hidden from whom."""
+the profile's button and the block list (who is hidden from whom, for listings,
+is read in moderation.queries)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
 from dongne.chat.models import Block
+from dongne.chat.service import block_user, unblock_user
 from dongne.context import Ctx
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
@@ -24,35 +25,16 @@ class BlockedPerson:
     created_at: datetime
 
 
-async def hidden_sellers(db: AsyncSession, user_id: int) -> tuple[int, ...]:
-    """Sellers whose listings ``user_id`` does not see: those who blocked them,
-    and those they blocked."""
-    rows = await db.execute(
-        select(Block.blocker_id, Block.blocked_id).where(
-            (Block.blocked_id == user_id) | (Block.blocker_id == user_id)
-        )
-    )
-    return tuple(sorted({a if b == user_id else b for a, b in rows}))
-
-
-async def seller_blocked_viewer(db: AsyncSession, seller_id: int, viewer_id: int) -> bool:
-    return await db.get(Block, (seller_id, viewer_id)) is not None
-
-
 async def block(ctx: Ctx, user_id: int) -> None:
     """차단하기 from a profile (the chat room has its own button)."""
     ctx.require_user()
     other = await ctx.db.get(User, user_id)
     if other is None or other.deleted_at is not None:
         raise NotFound(N_("사용자를 찾을 수 없어요."))
-    from dongne.chat.service import block_user
-
     await block_user(ctx, user_id)
 
 
 async def unblock(ctx: Ctx, user_id: int) -> None:
-    from dongne.chat.service import unblock_user
-
     await unblock_user(ctx, user_id)
 
 

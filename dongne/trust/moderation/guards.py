@@ -17,7 +17,7 @@ from dongne.kit.i18n import N_
 from dongne.listings.models import Listing
 from dongne.trust.fraud import Signal, mask_accounts, scan
 from dongne.trust.moderation.models import ListingWarning
-from dongne.trust.moderation.service import ensure_can_act
+from dongne.trust.moderation.sanctions import ensure_can_act
 from dongne.trust.prohibited import ensure_allowed
 
 

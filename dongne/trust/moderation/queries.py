@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
-from dongne.chat.models import SYSTEM, TEXT, Message
+from dongne.chat.models import SYSTEM, TEXT, Block, Message
 from dongne.db import utcnow
 from dongne.listings.models import Listing
 from dongne.trust.moderation.models import (
@@ -266,3 +266,21 @@ async def open_report_count(db: AsyncSession) -> int:
     return int(
         await db.scalar(select(func.count()).select_from(Report).where(Report.status == OPEN)) or 0
     )
+
+
+# ---- blocks: who is hidden from whom ------------------------------------------------
+
+
+async def hidden_sellers(db: AsyncSession, user_id: int) -> tuple[int, ...]:
+    """Sellers whose listings ``user_id`` does not see: those who blocked them,
+    and those they blocked."""
+    rows = await db.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            (Block.blocked_id == user_id) | (Block.blocker_id == user_id)
+        )
+    )
+    return tuple(sorted({a if b == user_id else b for a, b in rows}))
+
+
+async def seller_blocked_viewer(db: AsyncSession, seller_id: int, viewer_id: int) -> bool:
+    return await db.get(Block, (seller_id, viewer_id)) is not None

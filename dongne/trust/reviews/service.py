@@ -17,6 +17,7 @@ from dongne.kit.i18n import N_
 from dongne.listings.models import SOLD, Listing
 from dongne.listings.service import access_own_listing_by_id, set_status
 from dongne.notifications.service import notify
+from dongne.trust.moderation.sanctions import ensure_can_act
 from dongne.trust.reviews import queries
 from dongne.trust.reviews.models import (
     BAD,
@@ -194,8 +195,6 @@ async def write_review(
 
 async def _ensure_can_act(ctx: Ctx) -> None:
     """Suspended and banned people write no reviews (moderation's rule)."""
-    from dongne.trust.moderation.service import ensure_can_act
-
     await ensure_can_act(ctx.db, ctx.require_user())
 
 
