@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -26,6 +29,7 @@ from dongne.chat import api as chat_api
 from dongne.chat import pages as chat_pages
 from dongne.chat import ws as chat_ws
 from dongne.chat.service import send_reminder
+from dongne.chat.workers import ChatWorkers
 from dongne.config import Settings, get_settings
 from dongne.context import Services
 from dongne.db import Database
@@ -100,6 +104,54 @@ async def build_services(settings: Settings) -> Services:
     )
 
 
+def drain_on_stop_signals(svc: Services) -> Callable[[], None]:
+    """On SIGTERM or SIGINT, drain the services' workers first, then hand the
+    signal to the server's own handler; returns what undoes this.
+
+    The server (uvicorn) closes every open WebSocket as soon as it is told to
+    stop, and only then runs the lifespan's shutdown: too late to answer the
+    chat sends still being stored. Drained first, with the sockets still open,
+    each pending send is acknowledged (stored) or refused with a 503 its client
+    retries; new sends are refused the same way. Only where a server handles the
+    signal in Python (it would stop the process otherwise) and in the main
+    thread, where signal handlers live. A second signal goes straight through."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    chained: dict[signal.Signals, Callable[[int, Any], Any]] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(sig)
+        if callable(handler) and handler is not signal.default_int_handler:
+            chained[sig] = handler
+    draining: set[asyncio.Task[None]] = set()
+
+    def on_signal(sig: signal.Signals) -> None:
+        handler = chained[sig]
+        if draining:
+            handler(sig, None)
+            return
+
+        async def drain_then_stop() -> None:
+            try:
+                await svc.drain()
+            except Exception:
+                log.exception("draining the workers failed")
+            finally:
+                handler(sig, None)
+
+        draining.add(loop.create_task(drain_then_stop(), name="drain-on-stop"))
+
+    for sig in chained:
+        loop.add_signal_handler(sig, on_signal, sig)
+
+    def restore() -> None:
+        for sig, handler in chained.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)
+
+    return restore
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     secret = settings.resolved_secret_key()  # refuses to start without one in production
@@ -108,6 +160,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = svc = await build_services(settings)
+        app.state.chat_workers = chat = ChatWorkers(svc)
+        svc.workers.append(chat)  # drained by svc.close() below, or on a stop signal
+        undo_signals = drain_on_stop_signals(svc)
         svc.scheduler.start()
         # What start-up built lives as long as the process (the neighbourhood index, the
         # routes, the ORM's metadata, the modules): out of the cyclic collector's full
@@ -117,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            undo_signals()
             await svc.close()
 
     from fastapi import Depends

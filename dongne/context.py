@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -46,7 +46,8 @@ class NeighbourhoodLookup(Protocol):
 class Worker(Protocol):
     """A long-lived task of the app: started with it, drained when it stops."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Finish what was taken, take nothing more; a second call returns at once."""
 
 
 @dataclass
@@ -63,8 +64,19 @@ class Services:
     jobs: Jobs
     scheduler: Scheduler
     mailer: Mailer
+    # Long-lived tasks of the domains (the chat's group commit and sweep), made in
+    # the app's lifespan; closed first, while the database and hub are still there.
+    workers: list[Worker] = field(default_factory=list)
+
+    async def drain(self) -> None:
+        """Let the workers finish what they took (pending chat sends are stored
+        and acknowledged, or refused). Before the server closes its connections,
+        so the answers reach the clients; again (at once) by :meth:`close`."""
+        for worker in self.workers:
+            await worker.close()
 
     async def close(self) -> None:
+        await self.drain()
         await self.scheduler.stop()
         await self.jobs.drain()
         await self.hub.close()
