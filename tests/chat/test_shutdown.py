@@ -13,8 +13,8 @@ import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,38 @@ def conversation_locked(database: DatabaseUnderTest, conversation_id: int) -> It
     finally:
         loop.run_until_complete(con.close())
         loop.close()
+
+
+@asynccontextmanager
+async def conversation_locked_async(
+    database: DatabaseUnderTest, conversation_id: int
+) -> AsyncIterator[None]:
+    """conversation_locked(), inside a running event loop."""
+    if database.dialect == "sqlite":
+        with conversation_locked(database, conversation_id):
+            yield
+        return
+    import asyncpg
+
+    url = make_url(database.url)
+    con = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=url.database
+    )
+    try:
+        async with con.transaction():
+            await con.execute(
+                "SELECT id FROM conversations WHERE id = $1 FOR UPDATE", conversation_id
+            )
+            yield
+            raise _Release
+    except _Release:
+        pass
+    finally:
+        await con.close()
+
+
+class _Release(Exception):
+    """Leaves the locking transaction by rolling it back."""
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -229,7 +261,7 @@ def test_sends_not_stored_in_time_are_refused_and_none_is_taken_after(
             def send(client_id: str) -> Send:
                 return Send(buyer, "127.0.0.1", deal.conversation_id, client_id, "안녕하세요", None)
 
-            with conversation_locked(database, deal.conversation_id):
+            async with conversation_locked_async(database, deal.conversation_id):
                 pending = asyncio.create_task(group.send(send("stuck-1")))
                 await asyncio.sleep(0)  # the send runs: it is waiting, a lane started
                 assert group.lanes_running
