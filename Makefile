@@ -59,6 +59,7 @@ lint: test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict dongne
+	$(BIN)/lint-imports
 
 test-sqlite: test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -27,11 +29,11 @@ from dongne.chat import api as chat_api
 from dongne.chat import pages as chat_pages
 from dongne.chat import ws as chat_ws
 from dongne.chat.service import send_reminder
+from dongne.chat.workers import ChatWorkers
 from dongne.config import Settings, get_settings
+from dongne.context import Services
 from dongne.db import Database
 from dongne.geo import api as geo_api
-from dongne.geo import pages as geo_pages
-from dongne.geo.index import NeighbourhoodIndex
 from dongne.geo.service import build_index
 from dongne.help import api as help_api
 from dongne.help import pages as help_pages
@@ -39,21 +41,21 @@ from dongne.inbox import api as inbox_api
 from dongne.inbox import pages as inbox_pages
 from dongne.insights import pages as insights_pages
 from dongne.kit.errors import install_error_handlers
-from dongne.kit.hub import Hub, make_hub
+from dongne.kit.hub import make_hub
 from dongne.kit.inputs import refuse_control_characters
 from dongne.kit.jobs import Jobs
-from dongne.kit.mail import Mailer, make_mailer
+from dongne.kit.mail import make_mailer
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
 from dongne.kit.openapi import install_openapi
 from dongne.kit.ratelimit import RateLimits
-from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import CsrfTokens
 from dongne.kit.templating import install_templates
 from dongne.listings import api as listings_api
 from dongne.listings import pages as listings_pages
 from dongne.notifications import api as notifications_api
 from dongne.notifications import pages as notifications_pages
+from dongne.scheduler import Scheduler
 from dongne.trust.moderation import api as moderation_api
 from dongne.trust.moderation import pages as moderation_pages
 from dongne.trust.reviews import api as reviews_api
@@ -68,27 +70,6 @@ _DOCS_HTML = """<!doctype html>
 <body><div id="swagger-ui"></div>
 <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="/static/js/docs.js"></script></body></html>"""
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    limits: RateLimits
-    csrf: CsrfTokens
-    geo_index: NeighbourhoodIndex
-    hub: Hub
-    media: LocalMediaStorage
-    jobs: Jobs
-    scheduler: Scheduler
-    mailer: Mailer
-
-    async def close(self) -> None:
-        await self.scheduler.stop()
-        await self.jobs.drain()
-        await self.hub.close()
-        await self.limits.close()
-        await self.db.dispose()
 
 
 async def build_services(settings: Settings) -> Services:
@@ -115,7 +96,6 @@ async def build_services(settings: Settings) -> Services:
         settings=settings,
         db=db,
         limits=RateLimits(settings.redis_url),
-        csrf=CsrfTokens(settings.resolved_secret_key()),
         geo_index=index,
         hub=hub,
         media=LocalMediaStorage(settings.media_dir),
@@ -127,6 +107,54 @@ async def build_services(settings: Settings) -> Services:
     )
 
 
+def drain_on_stop_signals(svc: Services) -> Callable[[], None]:
+    """On SIGTERM or SIGINT, drain the services' workers first, then hand the
+    signal to the server's own handler; returns what undoes this.
+
+    The server (uvicorn) closes every open WebSocket as soon as it is told to
+    stop, and only then runs the lifespan's shutdown: too late to answer the
+    chat sends still being stored. Drained first, with the sockets still open,
+    each pending send is acknowledged (stored) or refused with a 503 its client
+    retries; new sends are refused the same way. Only where a server handles the
+    signal in Python (it would stop the process otherwise) and in the main
+    thread, where signal handlers live. A second signal goes straight through."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    chained: dict[signal.Signals, Callable[[int, Any], Any]] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(sig)
+        if callable(handler) and handler is not signal.default_int_handler:
+            chained[sig] = handler
+    draining: set[asyncio.Task[None]] = set()
+
+    def on_signal(sig: signal.Signals) -> None:
+        handler = chained[sig]
+        if draining:
+            handler(sig, None)
+            return
+
+        async def drain_then_stop() -> None:
+            try:
+                await svc.drain()
+            except Exception:
+                log.exception("draining the workers failed")
+            finally:
+                handler(sig, None)
+
+        draining.add(loop.create_task(drain_then_stop(), name="drain-on-stop"))
+
+    for sig in chained:
+        loop.add_signal_handler(sig, on_signal, sig)
+
+    def restore() -> None:
+        for sig, handler in chained.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)
+
+    return restore
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     secret = settings.resolved_secret_key()  # refuses to start without one in production
@@ -135,6 +163,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = svc = await build_services(settings)
+        app.state.chat_workers = chat = ChatWorkers(svc)
+        svc.workers.append(chat)  # drained by svc.close() below, or on a stop signal
+        undo_signals = drain_on_stop_signals(svc)
         svc.scheduler.start()
         # What start-up built lives as long as the process (the neighbourhood index, the
         # routes, the ORM's metadata, the modules): out of the cyclic collector's full
@@ -144,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            undo_signals()
             await svc.close()
 
     from fastapi import Depends
@@ -158,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served below from vendored files: no page loads from another host
         redoc_url=None,
     )
+    app.state.csrf = csrf
     install_error_handlers(app)
     # What each domain gives its templates, and what every whole page's header carries.
     install_templates(
@@ -199,7 +232,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         help_api.router,
         inbox_api.router,
         accounts_pages.router,
-        geo_pages.router,
         listings_pages.router,
         notifications_pages.router,
         chat_pages.router,

@@ -56,6 +56,7 @@ def db_downgrade(revision: str) -> None:
 
 
 async def _load_geo(settings: Settings, path: Path | None) -> None:
+    from dongne.accounts.queries import neighbourhoods_in_use
     from dongne.db import Database
     from dongne.geo.dataset import DatasetError, bundled_csv_path, read_csv
     from dongne.geo.service import load_dataset
@@ -76,7 +77,10 @@ async def _load_geo(settings: Settings, path: Path | None) -> None:
         task = bar.add_task("neighbourhoods and ranges", total=None)
         async with db.transaction() as session:
             report = await load_dataset(
-                session, dataset, progress=lambda _what, n: bar.advance(task, n)
+                session,
+                dataset,
+                progress=lambda _what, n: bar.advance(task, n),
+                in_use=await neighbourhoods_in_use(session),
             )
     await db.dispose()
     console.print(
@@ -104,8 +108,8 @@ def user_promote(
     """Give a user a role (e.g. operator, for the moderation and insights pages)."""
     from dongne.accounts.service import set_role
     from dongne.app import build_services
+    from dongne.context import job_ctx
     from dongne.kit.errors import DomainError
-    from dongne.web import job_ctx
 
     async def run() -> None:
         svc = await build_services(_settings())

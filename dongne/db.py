@@ -8,9 +8,8 @@ run only once the transaction has committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +21,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from dongne.kit import adapters
 from dongne.kit.adapters import sqlalchemy_aiosqlite
+from dongne.kit.clock import simulated_clock as simulated_clock  # the clock, re-exported
+from dongne.kit.clock import utcnow as utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,26 +66,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("dongne_clock", default=None)
-
-
-def utcnow() -> datetime:
-    clock = _clock.get()
-    return clock() if clock is not None else datetime.now(UTC)
-
-
-@contextmanager
-def simulated_clock(now: Callable[[], datetime]) -> Iterator[None]:
-    """Within this block (this task and those it starts) ``utcnow()`` asks
-    ``now``: the demo simulation lives through days in seconds, and every row
-    and event it writes carries the simulated time."""
-    token = _clock.set(now)
-    try:
-        yield
-    finally:
-        _clock.reset(token)
 
 
 SQLITE_MMAP_BYTES = 1 << 30
@@ -160,15 +141,57 @@ def make_engine(url: str, *, one_hop: bool | None = None, **kwargs: Any) -> Asyn
 
 AfterCommit = Callable[[], Awaitable[None]]
 
+_HOOKS = "after_commit"
+
+
+class UnitOfWork(Session):
+    """The ORM session of every unit of work (:class:`Database` makes them): it
+    keeps each after-commit hook with the transaction that registered it."""
+
 
 def on_commit(session: AsyncSession, hook: AfterCommit) -> None:
-    """Run ``hook`` after the session's transaction commits (never if it rolls back)."""
-    session.info.setdefault("after_commit", []).append(hook)
+    """Run ``hook`` after the session's transaction commits, never if the work
+    that registered it is rolled back.
+
+    The hook belongs to the innermost transaction open now (a savepoint, or the
+    transaction itself; registering one begins the transaction if none is open).
+    Rolling that transaction back, or any that encloses it, drops the hook; a
+    hook registered after a rollback, in work that then commits, runs."""
+    sync = session.sync_session
+    if not isinstance(sync, UnitOfWork):
+        raise TypeError("after-commit hooks need a session made by Database.sessions")
+    owner = sync.get_nested_transaction() or sync.get_transaction() or sync.begin()
+    session.info.setdefault(_HOOKS, []).append((owner, hook))
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(UnitOfWork, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Every rollback, of a savepoint or of the whole transaction: the hooks its
+    work registered go with it."""
+    hooks: list[tuple[SessionTransaction, AfterCommit]] | None = session.info.get(_HOOKS)
+    if hooks:
+        session.info[_HOOKS] = [
+            (owner, hook) for owner, hook in hooks if not _within(owner, previous_transaction)
+        ]
+
+
+def discard_after_commit(session: AsyncSession) -> None:
+    """Drop every hook: for a unit of work abandoned without a clean rollback."""
+    session.info.pop(_HOOKS, None)
 
 
 async def run_after_commit(session: AsyncSession) -> None:
-    hooks: list[AfterCommit] = session.info.pop("after_commit", [])
-    for hook in hooks:
+    """Run the hooks of the work that committed (call it after the commit)."""
+    hooks: list[tuple[SessionTransaction, AfterCommit]] = session.info.pop(_HOOKS, [])
+    for _owner, hook in hooks:
         try:
             await hook()
         except Exception:  # a side effect must never undo a committed change
@@ -181,7 +204,9 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=UnitOfWork
+        )
 
     @property
     def dialect(self) -> str:
@@ -196,7 +221,7 @@ class Database:
                 await session.commit()
             except BaseException:
                 await session.rollback()
-                session.info.pop("after_commit", None)
+                discard_after_commit(session)
                 raise
         await run_after_commit(session)
 

@@ -1,6 +1,7 @@
 """Imports every table so that metadata (Alembic, tests) sees the whole schema."""
 
 from dongne.accounts.models import AuthSession, User, UserNeighbourhood
+from dongne.blocks.models import Block
 from dongne.business.models import (
     Business,
     BusinessFollow,
@@ -25,7 +26,6 @@ from dongne.inbox.models import (
     InboxMessage,
     SavedReply,
 )
-from dongne.kit.scheduler import ScheduledJob
 from dongne.listings.models import (
     KeywordAlert,
     Listing,
@@ -37,7 +37,7 @@ from dongne.listings.models import (
 )
 from dongne.notifications.models import Notification
 from dongne.photos.models import Photo
-from dongne.trust.blocks.models import Block
+from dongne.scheduler import ScheduledJob
 from dongne.trust.moderation.models import ListingWarning, ModerationAction, Report, Sanction
 from dongne.trust.reviews.models import Deal, MannerTemperature, Review, ReviewItem
 

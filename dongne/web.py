@@ -9,35 +9,35 @@ then run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from dongne import events
-from dongne.accounts.models import AuthSession, User
-from dongne.db import run_after_commit, utcnow
+from dongne.context import Asker, Ctx, Services, who_is_asking
+from dongne.db import discard_after_commit, run_after_commit
 from dongne.kit.errors import AuthenticationRequired, PermissionDenied
-from dongne.kit.i18n import N_, current_locale
-from dongne.kit.security import session_binding, token_digest
-
-if TYPE_CHECKING:
-    from dongne.app import Services
+from dongne.kit.i18n import N_
+from dongne.kit.security import CSRF_COOKIE as CSRF_COOKIE  # re-exported for the routes
+from dongne.kit.security import CSRF_FIELD as CSRF_FIELD
+from dongne.kit.security import CSRF_HEADER, CsrfTokens, session_binding
 
 SESSION_COOKIE = "dongne_session"
-CSRF_COOKIE = "dongne_csrf"
-CSRF_HEADER = "x-csrf-token"
-CSRF_FIELD = "csrf_token"
+# The neighbourhood a visitor without one of their own browses (Ctx.browsing).
+BROWSE_COOKIE = "dongne_browse"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def services(request: Request) -> Services:
-    svc: Services = request.app.state.services
+def services(connection: HTTPConnection) -> Services:
+    svc: Services = connection.app.state.services
     return svc
+
+
+def csrf_tokens(connection: HTTPConnection) -> CsrfTokens:
+    tokens: CsrfTokens = connection.app.state.csrf
+    return tokens
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -47,7 +47,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
         except BaseException:
             await session.rollback()
-            session.info.pop("after_commit", None)
+            discard_after_commit(session)
             raise
     await run_after_commit(session)
 
@@ -69,52 +69,9 @@ class Viewer:
     is_operator: bool
 
 
-@dataclass
-class Ctx:
-    """Who is asking, inside which transaction. ``request`` is None for jobs and
-    commands, which act with the service's own authority."""
-
-    svc: Services
-    db: AsyncSession
-    request: Request | None = None
-    user: User | None = None
-    session_id: str | None = None
-    via_bearer: bool = False
-    # Set for anything a client sent (requests, WebSocket frames): rate limits apply.
-    client_ip: str | None = None
-
-    @property
-    def locale(self) -> str:
-        return current_locale()
-
-    @property
-    def ip(self) -> str:
-        return self.client_ip or "local"
-
-    async def limit(self, limit: str, *keys: str, exact: bool = False) -> None:
-        """Count a hit against a rate limit; only what clients send is limited.
-        ``exact`` for the few-a-minute limits against guessing (see RateLimits)."""
-        if self.client_ip is not None:
-            await self.svc.limits.hit(limit, *keys, exact=exact)
-
-    def require_user(self) -> User:
-        if self.user is None:
-            raise AuthenticationRequired()
-        return self.user
-
-    def require_operator(self) -> User:
-        user = self.require_user()
-        if not user.is_operator:
-            raise PermissionDenied(N_("운영자만 볼 수 있습니다."))
-        return user
-
-    def record(self, name: str, *, user_id: int | None = None, **props: Any) -> None:
-        uid = user_id if user_id is not None else (self.user.id if self.user else None)
-        events.record(self.db, name, user_id=uid, session=self.session_id, **props)
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+def bearer_token(connection: HTTPConnection) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header (apps), if any."""
+    header = connection.headers.get("authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
@@ -140,7 +97,7 @@ async def check_csrf(connection: HTTPConnection) -> None:
         value = form.get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
     binding = session_binding(request.cookies.get(SESSION_COOKIE))
-    if not services(request).csrf.matches(request.cookies.get(CSRF_COOKIE), submitted, binding):
+    if not csrf_tokens(request).matches(request.cookies.get(CSRF_COOKIE), submitted, binding):
         raise PermissionDenied(
             N_(
                 "보안 토큰이 만료되었거나 올바르지 않습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요."
@@ -148,65 +105,41 @@ async def check_csrf(connection: HTTPConnection) -> None:
         )
 
 
-async def _resolve(
-    request: Request, db: AsyncSession
-) -> tuple[User | None, AuthSession | None, bool]:
-    token = bearer_token(request)
-    via_bearer = token is not None
-    if token is None:
-        token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None, None, via_bearer
-    row = (
-        await db.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(
-                AuthSession.token_hash == token_digest(token),
-                AuthSession.expires_at > utcnow(),
-                User.deleted_at.is_(None),
-            )
-        )
-    ).first()
-    if row is None:
-        if via_bearer:
-            raise AuthenticationRequired(N_("인증 토큰이 만료되었거나 올바르지 않습니다."))
-        return None, None, via_bearer
-    auth, user = row.tuple()
-    return user, auth, via_bearer
+async def _resolve(request: Request, db: AsyncSession) -> Asker:
+    """Who is asking (context.who_is_asking); a bearer token that is no
+    longer valid is refused, where a stale cookie only signs the visitor out."""
+    asker = await who_is_asking(
+        db, bearer=bearer_token(request), cookie=request.cookies.get(SESSION_COOKIE)
+    )
+    if asker.user is None and asker.via_bearer:
+        raise AuthenticationRequired(N_("인증 토큰이 만료되었거나 올바르지 않습니다."))
+    return asker
 
 
 async def authenticated_user_id(request: Request) -> int:
     """For long-lived streams: who is asking, without keeping a database
     session (and its connection) open for the life of the stream."""
     async with services(request).db.sessions() as db:
-        user, _auth, _ = await _resolve(request, db)
+        user = (await _resolve(request, db)).user
     if user is None:
         raise AuthenticationRequired()
     return user.id
 
 
 async def get_ctx(request: Request, db: Db) -> Ctx:
-    user, auth, via_bearer = await _resolve(request, db)
-    session_id = auth.public_id if auth else None
+    asker = await _resolve(request, db)
+    user = asker.user
     if user is not None:
         request.state.user = Viewer(user.id, user.nickname or "", user.is_operator)
     return Ctx(
         svc=services(request),
         db=db,
-        request=request,
         user=user,
-        session_id=session_id,
-        via_bearer=via_bearer,
+        session_id=asker.session.public_id if asker.session else None,
+        via_bearer=asker.via_bearer,
         client_ip=request_ip(request),
+        browsing=request.cookies.get(BROWSE_COOKIE),
     )
-
-
-@asynccontextmanager
-async def job_ctx(svc: Services) -> AsyncIterator[Ctx]:
-    """A unit of work outside a request (commands, background jobs, the demo)."""
-    async with svc.db.transaction() as db:
-        yield Ctx(svc=svc, db=db)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]

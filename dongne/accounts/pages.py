@@ -1,4 +1,5 @@
-"""HTML pages for signing up, logging in and account settings."""
+"""HTML pages for signing up, logging in, account settings and 내 동네 (verify by
+location, choose the range)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dongne.accounts import service
 from dongne.accounts.schemas import AccountDeleteIn, LoginIn, PasswordChangeIn, SignupIn
+from dongne.geo.queries import range_counts
 from dongne.kit.forms import parse_form, refusal, safe_next
 from dongne.kit.i18n import LOCALES
 from dongne.kit.templating import render
@@ -132,3 +134,23 @@ async def settings_delete(request: Request, ctx: CtxDep) -> Response:
         errors = refused.errors
     errors = {"delete_" + k: v for k, v in errors.items()}
     return render(request, "accounts/settings.html", {"errors": errors}, status=422)
+
+
+@router.get("/neighbourhood")
+async def my_neighbourhood_page(request: Request, ctx: CtxDep) -> Response:
+    ctx.require_user()
+    days = ctx.svc.settings.verification_days
+    places = [
+        {
+            "id": place.id,
+            "name": place.name,
+            "full_name": place.full_name,
+            "active": link.is_active,
+            "level": link.range_level,
+            "counts": await range_counts(ctx.db, place.id),
+            "verified": link.is_verified(days),
+            "verified_until": link.verified_until(days),
+        }
+        for link, place in await service.my_neighbourhoods(ctx)
+    ]
+    return render(request, "geo/neighbourhood.html", {"places": places})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from dongne.accounts.models import User, UserNeighbourhood
 from dongne.accounts.schemas import MyNeighbourhoodOut, NeighbourhoodBrief, UserOut
 from dongne.accounts.service import my_neighbourhoods
+from dongne.context import Ctx
 from dongne.geo.models import Neighbourhood
 from dongne.geo.queries import range_counts
-from dongne.web import Ctx
 
 
 async def neighbourhood_out(
@@ -37,3 +40,8 @@ async def user_out(ctx: Ctx, user: User) -> UserOut:
             for link, place in await my_neighbourhoods(ctx)
         ],
     )
+
+
+async def neighbourhoods_in_use(db: AsyncSession) -> set[str]:
+    """Every neighbourhood some account has chosen (kept by a reload of the data)."""
+    return set((await db.scalars(select(UserNeighbourhood.neighbourhood_id).distinct())).all())

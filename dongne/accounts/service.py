@@ -18,6 +18,7 @@ from dongne.accounts.models import (
     UserNeighbourhood,
 )
 from dongne.accounts.schemas import LoginIn, SignupIn
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.events import anonymise_user_events
 from dongne.geo.models import Neighbourhood
@@ -31,7 +32,6 @@ from dongne.kit.security import (
     token_digest,
     verify_password,
 )
-from dongne.web import Ctx
 
 
 class InvalidCredentials(DomainError):

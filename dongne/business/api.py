@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from dongne.blocks.queries import hidden_sellers
 from dongne.business import queries, service, staff
 from dongne.business.models import BUSINESS_CATEGORIES
 from dongne.business.schemas import (
@@ -23,13 +24,13 @@ from dongne.business.schemas import (
     PostPage,
     VerifyIn,
 )
+from dongne.context import Ctx
 from dongne.kit.cursors import Cursor
 from dongne.kit.i18n import gettext
 from dongne.kit.ids import Id
 from dongne.listings.queries import range_targets
 from dongne.listings.service import browse_range
-from dongne.trust.blocks.queries import hidden_sellers
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])
 

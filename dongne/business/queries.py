@@ -41,12 +41,12 @@ from dongne.business.schemas import (
     PriceItemOut,
     RangeOut,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.geo.models import Neighbourhood
 from dongne.kit.cursors import encode_cursor, time_and_id
 from dongne.kit.media import MediaStorage
 from dongne.photos.models import Photo
-from dongne.web import Ctx
 
 PAGE_SIZE = 20
 

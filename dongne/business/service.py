@@ -21,6 +21,7 @@ from dongne.business.models import (
     PriceItem,
 )
 from dongne.business.schemas import BusinessIn, HoursIn, PostIn
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.geo.models import Neighbourhood
 from dongne.geo.queries import get_neighbourhood_or_raise
@@ -28,7 +29,6 @@ from dongne.kit.errors import Conflict, NotFound, PermissionDenied
 from dongne.kit.i18n import N_
 from dongne.listings.service import require_verified_home
 from dongne.photos.service import owned_photos
-from dongne.web import Ctx
 
 MAX_OWNED = 5
 NOT_FOUND = N_("가게를 찾을 수 없어요.")

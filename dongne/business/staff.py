@@ -24,13 +24,13 @@ from dongne.business.models import (
 )
 from dongne.business.service import access_managed_business_by_id, member_role
 from dongne.config import Settings
+from dongne.context import Ctx
 from dongne.db import AfterCommit, on_commit, utcnow
 from dongne.kit.errors import Conflict, NotFound
 from dongne.kit.i18n import N_
 from dongne.kit.mail import Mailer, compose
-from dongne.kit.scheduler import enqueue
 from dongne.kit.security import new_token, token_digest
-from dongne.web import Ctx
+from dongne.scheduler import enqueue
 
 INVITATION_DAYS = 14
 INVITATION_MAIL = "staff_invitation_mail"  # the scheduled job's kind

@@ -16,8 +16,9 @@ from dongne.chat.schemas import (
     ReadIn,
     SendResult,
 )
+from dongne.context import Ctx
 from dongne.kit.ids import MAX_ID, Id
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 

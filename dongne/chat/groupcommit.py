@@ -20,6 +20,13 @@ in it gets the error, as a lone failed send did, and its client retries; the cli
 storing twice. A socket has one send in flight at a time, so its sends stay in
 order; every batch takes the conversations' row locks in id order, so two
 batches (of this worker or another) cannot deadlock on them.
+
+When the app stops (:meth:`GroupCommit.close`), sends already taken are still
+stored, and acknowledged after the commit; a send that arrives later is refused
+with :class:`ShuttingDown` (503), which its client retries on another worker or
+after the restart. If storing does not finish in :data:`DRAIN_SECONDS`, what
+is left is refused the same way; a retry that finds its message stored after all
+is acknowledged with it (the client id), so nothing is stored twice.
 """
 
 from __future__ import annotations
@@ -27,9 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,14 +42,24 @@ from dongne.accounts.models import User
 from dongne.chat import service
 from dongne.chat.models import Message
 from dongne.chat.service.sending import PLAIN, PlainConnection, limit_sends
-from dongne.db import run_after_commit
+from dongne.context import Ctx, Services
+from dongne.db import discard_after_commit, run_after_commit
 from dongne.kit.errors import DomainError
-from dongne.web import Ctx
+from dongne.kit.i18n import N_
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
 LANES = 4
+DRAIN_SECONDS = 20.0  # at shutdown, for the sends already taken to be stored
+
+
+class ShuttingDown(DomainError):
+    """The worker is stopping: the send was not stored; send it again."""
+
+    status = 503
+    code = "shutting_down"
+    message = N_("서버를 다시 시작하고 있어요. 잠시 후 다시 보내 주세요.")
 
 
 class BatchRolledBack(Exception):
@@ -70,11 +85,10 @@ class Send:
 
 
 class GroupCommit:
-    """One per worker (per hub, like the sweep): a task that stores what waits."""
+    """One per worker, owned by the app (chat.workers.ChatWorkers): the tasks
+    that store what waits."""
 
-    _by_hub: ClassVar[weakref.WeakKeyDictionary[Any, GroupCommit]] = weakref.WeakKeyDictionary()
-
-    def __init__(self, svc: Any) -> None:
+    def __init__(self, svc: Services) -> None:
         self.svc = svc
         self.waiting: list[Send] = []
         # Batches stored at once, each on its own connection: a batch spends most of
@@ -84,16 +98,13 @@ class GroupCommit:
         self.running = 0
         self.lanes_running: set[asyncio.Task[None]] = set()
         self.publishing: asyncio.Task[None] | None = None
-
-    @classmethod
-    def of(cls, svc: Any) -> GroupCommit:
-        found = cls._by_hub.get(svc.hub)
-        if found is None:
-            found = cls._by_hub[svc.hub] = cls(svc)
-        return found
+        self.closing = False
+        self.drain_seconds = DRAIN_SECONDS
 
     async def send(self, send: Send) -> Message:
         """The stored message (new, or the one a retry had stored), once committed."""
+        if self.closing:
+            raise ShuttingDown()
         self.waiting.append(send)
         if self.running < self.lanes:
             self.running += 1
@@ -101,6 +112,29 @@ class GroupCommit:
             self.lanes_running.add(lane)  # a reference, so the task is not collected
             lane.add_done_callback(self.lanes_running.discard)
         return await send.done
+
+    async def close(self) -> None:
+        """Take no more sends; store those taken (each is then acknowledged, or
+        refused so its client retries) and ring their doorbells, then return.
+        Called again, it returns at once."""
+        if self.closing:
+            return
+        self.closing = True
+        lanes = set(self.lanes_running)
+        if lanes:
+            log.info("chat: storing the sends taken before stopping (%d batches)", len(lanes))
+            _done, stuck = await asyncio.wait(lanes, timeout=self.drain_seconds)
+            if stuck:
+                log.warning("chat: %d batches not stored in time; refused", len(stuck))
+                waiting, self.waiting = self.waiting, []
+                for send in waiting:  # never taken into a batch
+                    if not send.done.done():
+                        send.done.set_exception(ShuttingDown())
+                for lane in stuck:  # its batch rolls back; its sends are refused
+                    lane.cancel()
+                await asyncio.wait(stuck, timeout=self.drain_seconds)
+        if self.publishing is not None:
+            await asyncio.wait([self.publishing], timeout=self.drain_seconds)
 
     async def _lane(self) -> None:
         """Store what waits, a batch at a time, until nothing does."""
@@ -147,7 +181,7 @@ class GroupCommit:
                 await db.commit()
             except Exception as exc:
                 db.info.pop(PLAIN, None)
-                db.info.pop("after_commit", None)
+                discard_after_commit(db)
                 with contextlib.suppress(Exception):  # the connection may be gone
                     await db.rollback()
                 if isinstance(exc, _Excluded):
@@ -158,9 +192,10 @@ class GroupCommit:
                     if not send.done.done():
                         send.done.set_exception(BatchRolledBack(str(exc)))
                 return
-            except BaseException:
+            except BaseException:  # cancelled (shutdown): nothing of the batch was stored
                 for send in batch:
-                    send.done.cancel()
+                    if not send.done.done():
+                        send.done.set_exception(ShuttingDown())
                 raise
         for send, message in stored:
             if not send.done.done():

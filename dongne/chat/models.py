@@ -1,5 +1,5 @@
 """Conversations, their participants and messages; appointments. (Blocks belong
-to trust: :mod:`dongne.trust.blocks`.)"""
+to trust: :mod:`dongne.blocks`.)"""
 
 from __future__ import annotations
 

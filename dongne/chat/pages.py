@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dongne.blocks import service as blocking
 from dongne.chat import queries, service
 from dongne.chat.models import PHOTO, SYSTEM
 from dongne.chat.schemas import ConversationOut, MessageOut
@@ -21,7 +22,6 @@ from dongne.kit.templating import SEOUL, TemplateParts, render, render_page
 from dongne.listings.models import STATUSES
 from dongne.listings.pages import verification_needed
 from dongne.listings.service import VerificationRequired
-from dongne.trust.blocks import service as blocking
 from dongne.trust.moderation.pages import script_text as trust_script_text
 from dongne.web import CtxDep
 

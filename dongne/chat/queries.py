@@ -9,13 +9,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User, UserNeighbourhood
+from dongne.blocks.queries import blocked_by
 from dongne.chat.models import Appointment, Conversation, Message, Participant
 from dongne.chat.schemas import AppointmentOut, ConversationOut, MessageOut, PersonOut
 from dongne.geo.models import Neighbourhood
 from dongne.kit.media import MediaStorage
 from dongne.listings.models import Listing
 from dongne.photos.models import Photo
-from dongne.trust.blocks.queries import blocked_by
 from dongne.trust.reviews.queries import temperatures as manner_temperatures
 from dongne.trust.reviews.temperature import START
 

@@ -49,11 +49,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from dongne.accounts.models import User
+from dongne.blocks.models import Block
 from dongne.chat.models import Conversation, Message, Participant
 from dongne.db import UTCDateTime
 from dongne.events import Event, insert_event, insert_event_from
 from dongne.kit.adapters.sqlalchemy_asyncpg import Plain
-from dongne.trust.blocks.models import Block
 from dongne.trust.moderation.queries import in_force
 
 MESSAGE_SENT = "message_sent"

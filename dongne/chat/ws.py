@@ -53,29 +53,26 @@ import contextlib
 import json
 import logging
 import random
-import weakref
-from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
+from starlette.requests import HTTPConnection
 
-from dongne.accounts.models import AuthSession, User
+from dongne.accounts.models import User
 from dongne.chat import queries, service
-from dongne.chat.groupcommit import GroupCommit, Send
+from dongne.chat.groupcommit import Send
 from dongne.chat.models import Participant
-from dongne.db import utcnow
+from dongne.chat.workers import ChatWorkers
+from dongne.context import Ctx, who_is_asking
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import N_, gettext
-from dongne.kit.security import token_digest
-from dongne.web import SESSION_COOKIE, Ctx
+from dongne.web import SESSION_COOKIE, bearer_token, services
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-WORKER_SWEEP_SECONDS = 20.0  # plus up to a quarter more at random
-SWEEP_MARGIN = timedelta(seconds=60)  # commits that land late, clocks of other workers
 RESYNC_SPREAD_SECONDS = 2.0  # listeners told to resync read within this, not all at once
 RETRY_SECONDS = 5.0  # after a failed delivery, the connection re-reads within 5–10 s
 HELLO_SECONDS = 10.0
@@ -87,86 +84,27 @@ async def _authenticate(websocket: WebSocket) -> User | None:
     browsers, accepted only from our own origin so another site cannot open a
     socket with a visitor's cookie. Never a token in the URL: servers, proxies
     and browser histories keep URLs, so a ``?token=`` is refused, not read."""
-    svc = websocket.app.state.services
     if "token" in websocket.query_params:
         return None
-    header = websocket.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    if token is None:
-        token = websocket.cookies.get(SESSION_COOKIE)
-        origin = websocket.headers.get("origin")
-        host = websocket.headers.get("host", "")
-        if token and origin and urlsplit(origin).netloc != host:
-            return None
-    if not token:
-        return None
-    async with svc.db.sessions() as db:
-        user: User | None = await db.scalar(
-            select(User)
-            .join(AuthSession, User.id == AuthSession.user_id)
-            .where(
-                AuthSession.token_hash == token_digest(token),
-                AuthSession.expires_at > utcnow(),
-                User.deleted_at.is_(None),
-            )
-        )
-    return user
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    origin = websocket.headers.get("origin")
+    if origin and urlsplit(origin).netloc != websocket.headers.get("host", ""):
+        cookie = None
+    async with services(websocket).db.sessions() as db:
+        asker = await who_is_asking(db, bearer=bearer_token(websocket), cookie=cookie)
+    return asker.user
 
 
-class WorkerSweep:
-    """The quiet line's safety net, once per worker rather than once per socket:
-    every WORKER_SWEEP_SECONDS one query lists the conversations active lately,
-    and their newest seq is offered to this worker's listeners as a notice. A
-    connection already there ignores it; one that missed a notice catches up.
-    Runs while the worker has sockets open."""
-
-    _by_hub: ClassVar[weakref.WeakKeyDictionary[Any, WorkerSweep]] = weakref.WeakKeyDictionary()
-
-    def __init__(self, svc: Any) -> None:
-        self.svc = svc
-        self.sockets = 0
-        self.task: asyncio.Task[None] | None = None
-
-    @classmethod
-    def of(cls, svc: Any) -> WorkerSweep:
-        sweeper = cls._by_hub.get(svc.hub)
-        if sweeper is None:
-            sweeper = cls._by_hub[svc.hub] = cls(svc)
-        return sweeper
-
-    def join(self) -> None:
-        self.sockets += 1
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._run(), name="chat-worker-sweep")
-
-    def leave(self) -> None:
-        self.sockets -= 1
-        if self.sockets <= 0 and self.task is not None:
-            self.task.cancel()
-            self.task = None
-
-    async def _run(self) -> None:
-        since = utcnow()
-        while True:
-            await asyncio.sleep(WORKER_SWEEP_SECONDS * (1 + random.random() / 4))
-            now = utcnow()
-            try:
-                async with self.svc.db.sessions() as db:
-                    active = await queries.active_since(db, since - SWEEP_MARGIN)
-            except Exception:
-                log.warning("chat sweep failed; the next one covers this one", exc_info=True)
-                continue
-            since = now
-            for conversation, seq, users in active:
-                notice = {"type": "message", "conversation_id": conversation, "seq": seq}
-                for user_id in users:
-                    self.svc.hub.deliver_local(service.chat_channel(user_id), notice)
+def chat_workers(connection: HTTPConnection) -> ChatWorkers:
+    """The app's chat workers (made in its lifespan, closed with its services)."""
+    workers: ChatWorkers = connection.app.state.chat_workers
+    return workers
 
 
 class Connection:
     def __init__(self, websocket: WebSocket, user: User) -> None:
         self.ws = websocket
-        self.svc = websocket.app.state.services
+        self.svc = services(websocket)
         # Read when the socket opened, and kept as that detached snapshot: a send
         # re-checks in its own statement that the account still exists and is free to
         # act (see chat.statements.ACCESS), other frames read it afresh for their own
@@ -183,7 +121,7 @@ class Connection:
             await self.ws.send_text(json.dumps(frame, default=str, ensure_ascii=False))
 
     async def run(self) -> None:
-        sweeper = WorkerSweep.of(self.svc)
+        sweeper = chat_workers(self.ws).sweep
         async with self.svc.hub.subscribe(service.chat_channel(self.user_id)) as sub:
             sweeper.join()
             try:
@@ -317,7 +255,7 @@ class Connection:
         photo = frame.get("photo_id")
         client = self.ws.client
         # Stored with the other sockets' sends waiting at the same time (group commit).
-        message = await GroupCommit.of(self.svc).send(
+        message = await chat_workers(self.ws).group_commit.send(
             Send(
                 user=self.user,
                 client_ip=client.host if client else "ws",

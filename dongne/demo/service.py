@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from dongne.app import build_services
 from dongne.config import Settings
 from dongne.db import utcnow
 from dongne.demo.shops import open_shops
@@ -16,8 +17,6 @@ __all__ = ["DEMO_PASSWORD", "run_demo"]
 async def run_demo(
     settings: Settings, *, users: int, seed: int, console: Console, days: int = 14
 ) -> None:
-    from dongne.app import build_services
-
     svc = await build_services(settings)
     try:
         end = korean_midnight(utcnow())

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 
 from dongne.accounts.models import User, UserNeighbourhood
-from dongne.app import Services
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn
 from dongne.business.reviews.service import reply_to_review, write_review
 from dongne.business.schemas import BusinessIn, HoursIn, PostIn, PriceItemIn, RangeIn
@@ -28,10 +27,10 @@ from dongne.business.service import (
     set_hours,
     verify_business,
 )
+from dongne.context import Ctx, Services
 from dongne.db import simulated_clock
 from dongne.demo.simulation import as_person
 from dongne.geo.models import Neighbourhood
-from dongne.web import Ctx
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ it at start-up answers reverse geocoding without touching the database.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
@@ -16,7 +16,7 @@ from typing import TypeVar
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dongne.accounts.models import UserNeighbourhood
+from dongne.context import NeighbourhoodLookup
 from dongne.geo.dataset import Dataset, NeighbourhoodRow
 from dongne.geo.index import NeighbourhoodIndex, compute_ranges
 from dongne.geo.models import Neighbourhood, NeighbourhoodAlias, NeighbourhoodRange
@@ -52,20 +52,21 @@ async def load_dataset(
     db: AsyncSession,
     dataset: Dataset,
     progress: Callable[[str, int], None] | None = None,
+    *,
+    in_use: Collection[str] = (),
 ) -> LoadReport:
     """Replace the neighbourhoods with ``dataset`` and recompute every range.
 
-    Neighbourhoods that users have chosen are kept even if the new data lacks
-    them, so no account loses its place; they get no ranges beyond themselves.
+    Neighbourhoods ``in_use`` (those users have chosen: accounts knows, see
+    ``accounts.queries.neighbourhoods_in_use``) are kept even if the new data
+    lacks them, so no account loses its place; they get no ranges beyond themselves.
     """
     if (await db.connection()).dialect.name == "postgresql":
         await db.execute(text("TRUNCATE neighbourhood_ranges"))  # transactional there
     else:
         await db.execute(delete(NeighbourhoodRange))
     await db.execute(delete(NeighbourhoodAlias))
-    referenced = set(
-        (await db.scalars(select(UserNeighbourhood.neighbourhood_id).distinct())).all()
-    )
+    referenced = set(in_use)
     new_ids = {row.id for row in dataset.rows}
     stale = (await db.scalars(select(Neighbourhood.id))).all()
     to_delete = [nid for nid in stale if nid not in referenced]
@@ -180,7 +181,7 @@ async def build_index(db: AsyncSession, coverage_tolerance_km: float) -> Neighbo
     )
 
 
-def reverse_or_raise(index: NeighbourhoodIndex, latitude: float, longitude: float) -> str:
+def reverse_or_raise(index: NeighbourhoodLookup, latitude: float, longitude: float) -> str:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput(N_("위도와 경도의 범위를 확인해 주세요."))
     found = index.reverse(latitude, longitude)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dongne.context import Ctx
 from dongne.help import queries, service
 from dongne.help.models import FAQ_CATEGORIES
 from dongne.help.schemas import ArticleIn
@@ -17,7 +18,7 @@ from dongne.kit.i18n import N_, gettext
 from dongne.kit.ids import Id
 from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings.text import MAX_QUERY_LENGTH
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

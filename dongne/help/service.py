@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.help import queries
 from dongne.help.models import FAQ_CATEGORIES, FaqArticle, FaqTerm
@@ -12,7 +13,6 @@ from dongne.help.schemas import ArticleCard, ArticleIn
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
 from dongne.listings.text import document_terms, query_plan
-from dongne.web import Ctx
 
 NOT_FOUND = N_("도움말을 찾을 수 없어요.")
 

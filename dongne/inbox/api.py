@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from dongne.accounts.models import User
+from dongne.business.service import access_managed_business_by_id
+from dongne.context import Ctx
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import Inbox, InboxConversation
 from dongne.inbox.schemas import (
@@ -37,7 +39,7 @@ from dongne.inbox.schemas import (
 from dongne.kit.hub import Notice
 from dongne.kit.ids import MAX_ID, Id
 from dongne.kit.sse import doorbell_stream
-from dongne.web import Ctx, CtxDep, authenticated_user_id, services
+from dongne.web import CtxDep, authenticated_user_id, services
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"])
 
@@ -127,8 +129,6 @@ async def inboxes(ctx: CtxDep) -> list[InboxOut]:
 @router.get("/businesses/{business_id}/inbox")
 async def business_inbox(business_id: Id, ctx: CtxDep) -> InboxOut:
     """The business's inbox (created on first use), for its owner and staff."""
-    from dongne.business.service import access_managed_business_by_id
-
     business, _role = await access_managed_business_by_id(ctx, business_id, owner_only=False)
     inbox = await service.business_inbox(ctx, business.id)
     return InboxOut(id=inbox.id, name=business.name, business_id=business.id, version=inbox.version)

@@ -16,6 +16,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dongne.business.hours import SEOUL
+from dongne.business.service import access_business_by_id, member_role
+from dongne.context import Ctx
 from dongne.inbox import queries, reports, service
 from dongne.inbox.models import STATUSES, Inbox, InboxConversation
 from dongne.inbox.schemas import SettingsIn
@@ -24,7 +26,7 @@ from dongne.kit.forms import parse_form, refusal, safe_next
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.ids import Id, parse_id
 from dongne.kit.templating import render, render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 WEEKDAYS = [N_("월"), N_("화"), N_("수"), N_("목"), N_("금"), N_("토"), N_("일")]
@@ -74,8 +76,6 @@ def _back(url: str) -> RedirectResponse:
 @router.get("/businesses/{business_id}/inquire-button")
 async def inquire_button(request: Request, ctx: CtxDep, business_id: Id) -> HTMLResponse:
     """The profile's 문의하기 (loaded by htmx into the business engineer's page)."""
-    from dongne.business.service import access_business_by_id, member_role
-
     business = await access_business_by_id(ctx, business_id)
     viewer = ctx.user
     is_team = viewer is not None and await member_role(ctx.db, business.id, viewer.id) is not None

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from dongne.accounts.models import User, UserNeighbourhood
-from dongne.business.models import Business
+from dongne.business.models import Business, BusinessMember
 from dongne.db import utcnow
 from dongne.geo.models import Neighbourhood
 from dongne.inbox.models import (
@@ -21,6 +21,7 @@ from dongne.inbox.models import (
     AUTO,
     CSAT,
     DEFAULT_CSAT_QUESTION,
+    OPEN,
     SYSTEM,
     TEAM_ONLY,
     Inbox,
@@ -37,9 +38,11 @@ from dongne.inbox.schemas import (
     SavedReplyOut,
     UserContext,
 )
+from dongne.inbox.service.access import local_clock
 from dongne.kit.cursors import encode_cursor, time_and_id
 from dongne.kit.i18n import gettext
 from dongne.listings.models import Listing
+from dongne.trust.moderation.models import Report, Sanction
 
 PAGE_SIZE = 30
 
@@ -52,8 +55,6 @@ async def inbox_name(db: AsyncSession, inbox: Inbox) -> str:
 
 
 async def my_inboxes(db: AsyncSession, user: User) -> list[tuple[Inbox, str]]:
-    from dongne.business.models import BusinessMember
-
     rows = await db.execute(
         select(Inbox, Business.name)
         .join(Business, Business.id == Inbox.business_id)
@@ -244,8 +245,6 @@ async def messages_after(
 
 
 def _when(iso: str | None) -> str:
-    from dongne.inbox.service.access import local_clock
-
     if not iso:
         return ""
     return local_clock(datetime.fromisoformat(iso))
@@ -344,8 +343,6 @@ async def saved_replies(db: AsyncSession, inbox_id: int) -> list[SavedReplyOut]:
 
 
 async def agents(db: AsyncSession, inbox: Inbox, ids: list[int]) -> list[AgentOut]:
-    from dongne.inbox.models import OPEN
-
     if not ids:
         return []
     names = dict((await db.execute(select(User.id, User.nickname).where(User.id.in_(ids)))).all())
@@ -367,8 +364,6 @@ async def agents(db: AsyncSession, inbox: Inbox, ids: list[int]) -> list[AgentOu
 
 async def user_context(db: AsyncSession, user_id: int) -> UserContext:
     """What an operator sees beside a 1:1 inquiry."""
-    from dongne.trust.moderation.models import Report, Sanction
-
     user = await db.get(User, user_id)
     assert user is not None
     places = (

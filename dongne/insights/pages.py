@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from dongne.context import Ctx
 from dongne.insights import charts, engine
 from dongne.insights.files import export_root, is_current
 from dongne.insights.prices import Guide, price_guide
@@ -28,7 +29,9 @@ from dongne.kit.i18n import N_, gettext
 from dongne.kit.spreadsheet import csv_text
 from dongne.kit.templating import render, render_page
 from dongne.listings.models import CATEGORIES
-from dongne.web import Ctx, CtxDep
+from dongne.listings.queries import range_targets
+from dongne.listings.service import active_home
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
@@ -168,9 +171,6 @@ async def insight_page(
 
 
 async def _guide(ctx: Ctx, category: str) -> Guide | None:
-    from dongne.listings.queries import range_targets
-    from dongne.listings.service import active_home
-
     if category not in CATEGORIES:
         raise InvalidInput(N_("카테고리를 목록에서 골라 주세요."), field="category")
     home = await active_home(ctx)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.templating import render  # templating imports errors' users
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +171,6 @@ def problem(
 
 
 async def _render_error_page(request: Request, status: int, detail: str) -> Response:
-    from dongne.kit.templating import render  # templating imports errors' users
-
     return render(request, "error.html", {"status": status, "detail": detail}, status=status)
 
 

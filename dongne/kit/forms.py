@@ -30,7 +30,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.kit.errors import AuthenticationRequired, DomainError, validation_errors
-from dongne.web import CSRF_FIELD
+from dongne.kit.security import CSRF_FIELD
 
 M = TypeVar("M", bound=BaseModel)
 

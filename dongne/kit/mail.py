@@ -6,7 +6,7 @@ it, and nothing pretends to have been delivered. With ``DONGNE_SMTP_URL``
 (``smtp://user:password@host:587`` for STARTTLS, ``smtps://…:465`` for TLS from
 the start, ``smtp://host:25`` for a local relay) messages go through aiosmtplib.
 
-Mail is sent by persistent scheduled jobs (``dongne.kit.scheduler``), never
+Mail is sent by persistent scheduled jobs (``dongne.scheduler``), never
 inside a request: a failed delivery raises, the job stays undone and is tried
 again.
 """
@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from dongne.db import utcnow
+from dongne.kit.clock import utcnow
 
 log = logging.getLogger(__name__)
 

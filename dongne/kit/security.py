@@ -10,6 +10,10 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+CSRF_COOKIE = "dongne_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"  # the form field plain forms send it in
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of a login for an unknown email the same
 # as for a known one, so timing does not reveal which emails have accounts.

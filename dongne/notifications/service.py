@@ -10,10 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne import events
+from dongne.context import Ctx
 from dongne.db import on_commit, utcnow
 from dongne.kit.hub import Hub
 from dongne.notifications.models import Notification
-from dongne.web import Ctx
 
 
 def user_channel(user_id: int) -> str:

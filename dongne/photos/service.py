@@ -7,13 +7,13 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import select
 
+from dongne.context import Ctx
 from dongne.db import on_commit
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
 from dongne.kit.media import new_key
 from dongne.photos.models import Photo
 from dongne.photos.processing import MAX_PHOTO_BYTES, PhotoTooLarge, process_photo
-from dongne.web import Ctx
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/webp": ".webp", "image/png": ".png"}
 # Decoding a 40-megapixel upload takes ~160 MB: at most two at a time per worker.

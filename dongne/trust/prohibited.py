@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.db import utcnow
 from dongne.kit.errors import DomainError
-from dongne.kit.i18n import N_
+from dongne.kit.i18n import N_, gettext
 from dongne.kit.templating import SEOUL
 from dongne.listings.models import Listing
 
@@ -194,8 +194,6 @@ class ProhibitedItem(DomainError):
     message = N_("거래 금지 품목이에요 (%(rule)s). %(why)s 내용을 고친 뒤 다시 올려 주세요.")
 
     def __init__(self, rule: Rule) -> None:
-        from dongne.kit.i18n import gettext
-
         super().__init__(field="description", rule=gettext(rule.name), why=gettext(rule.why))
         self.rule = rule
 

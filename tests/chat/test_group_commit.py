@@ -54,7 +54,7 @@ def test_sends_waiting_together_are_stored_in_one_batch(
             buyer, seller, stranger = await _users(
                 svc, deal.buyer.id, deal.seller.id, other.buyer.id
             )
-            group = GroupCommit.of(svc)
+            group = GroupCommit(svc)
             sends = [
                 _send(buyer, deal.conversation_id, "b-1"),
                 _send(stranger, deal.conversation_id, "x-1"),  # not theirs: 404

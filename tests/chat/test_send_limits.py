@@ -110,7 +110,7 @@ def test_the_message_limit_holds_across_two_workers_group_commits(
                 async with svc.db.sessions() as db:
                     buyer = await db.get(User, deal.buyer.id)
                 assert buyer is not None
-                group = GroupCommit.of(svc)
+                group = GroupCommit(svc)
                 sends += [
                     group.send(
                         Send(buyer, "127.0.0.1", deal.conversation_id, f"w{n}-{i}", "안녕", None)

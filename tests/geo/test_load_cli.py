@@ -56,3 +56,33 @@ def test_a_foreign_csv_loads_with_its_ranges(
     assert failed.returncode == 2
     assert "6" in failed.stdout  # names the offending line
     assert query(db, "SELECT count(*) FROM neighbourhoods")[0][0] == 4  # nothing changed
+
+
+def test_a_reload_keeps_the_neighbourhoods_people_chose(
+    fresh_database_factory: object, tmp_path: Path
+) -> None:
+    """A neighbourhood the new data lacks is dropped, unless an account chose it
+    (accounts tells the loader which: the command asks it)."""
+    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
+    migrate.upgrade(db.url)
+    csv = tmp_path / "paris.csv"
+    csv.write_text(PARIS, encoding="utf-8")
+    assert load(db, csv).returncode == 0
+    query(
+        db,
+        "INSERT INTO users (id, email, nickname, role, locale, created_at)"
+        " VALUES (1, 'lyon@example.com', 'lyon', 'user', 'ko', CURRENT_TIMESTAMP)",
+    )
+    query(
+        db,
+        "INSERT INTO user_neighbourhoods"
+        " (user_id, neighbourhood_id, is_active, range_level, created_at)"
+        " VALUES (1, 'FR69001', true, 2, CURRENT_TIMESTAMP)",
+    )
+    smaller = tmp_path / "smaller.csv"
+    smaller.write_text("\n".join(PARIS.splitlines()[:3]) + "\n", encoding="utf-8")  # no 16e, Lyon
+    run = load(db, smaller)
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "kept 1 in use" in run.stdout
+    ids = {row[0] for row in query(db, "SELECT id FROM neighbourhoods")}
+    assert ids == {"FR75101", "FR75104", "FR69001"}

@@ -12,10 +12,11 @@ from dongne.business.pages.common import (
 from dongne.business.schemas import (
     InviteIn,
 )
+from dongne.context import Ctx
 from dongne.kit.forms import refusal
 from dongne.kit.ids import Id
 from dongne.kit.templating import render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

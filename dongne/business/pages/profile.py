@@ -14,11 +14,12 @@ from dongne.business.pages.common import (
 from dongne.business.schemas import (
     PostIn,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.forms import refusal
 from dongne.kit.ids import Id
 from dongne.kit.templating import render, render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Response, status
 from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn, ReviewOut, ReviewPage
 from dongne.business.service import access_business_by_id
+from dongne.context import Ctx
 from dongne.kit.cursors import Cursor
 from dongne.kit.ids import Id
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])
 

@@ -14,11 +14,12 @@ from dongne.business.models import MEMBER_ROLES, Business
 from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn
 from dongne.business.service import access_business_by_id, member_role
+from dongne.context import Ctx
 from dongne.kit.cursors import Cursor
 from dongne.kit.forms import refusal
 from dongne.kit.ids import Id
 from dongne.kit.templating import TemplateParts, render, render_page
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,14 +10,14 @@ from sqlalchemy import ColumnElement, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
+from dongne.blocks.queries import hidden_sellers
 from dongne.business.models import BusinessMember
 from dongne.business.reviews.models import BusinessReview
 from dongne.business.reviews.schemas import AuthorOut, ReplyOut, ReviewOut
+from dongne.context import Ctx
 from dongne.inbox.models import CUSTOMER, Inbox, InboxConversation, InboxMessage
 from dongne.kit.cursors import encode_cursor, time_and_id
 from dongne.kit.i18n import N_, gettext
-from dongne.trust.blocks.queries import hidden_sellers
-from dongne.web import Ctx
 
 PAGE_SIZE = 20
 LATEST = 3  # shown on the profile

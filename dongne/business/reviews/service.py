@@ -16,11 +16,12 @@ from dongne.business.service import (
     get_business_or_raise,
     member_role,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import Conflict, DomainError, NotFound, PermissionDenied
 from dongne.kit.i18n import N_
 from dongne.listings.service import active_home, in_range
-from dongne.web import Ctx
+from dongne.trust.moderation.sanctions import ensure_can_act
 
 
 class NotNeighbour(PermissionDenied):
@@ -46,8 +47,6 @@ REVIEW_NOT_FOUND = N_("후기를 찾을 수 없어요.")
 
 async def _ensure_can_act(ctx: Ctx) -> None:
     """Suspended and banned people write no reviews (moderation's rule)."""
-    from dongne.trust.moderation.service import ensure_can_act
-
     await ensure_can_act(ctx.db, ctx.require_user())
 
 

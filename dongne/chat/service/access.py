@@ -13,6 +13,7 @@ from dongne.chat.models import (
     Participant,
 )
 from dongne.chat.queries import message_frame, plain_message_out
+from dongne.context import Ctx
 from dongne.db import on_commit
 from dongne.kit.errors import (
     DomainError,
@@ -20,7 +21,6 @@ from dongne.kit.errors import (
 )
 from dongne.kit.hub import Hub
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 
 def chat_channel(user_id: int) -> str:

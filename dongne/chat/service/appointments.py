@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from dongne import events
 from dongne.chat.models import (
     Appointment,
     Conversation,
@@ -16,16 +17,16 @@ from dongne.chat.service.access import (
 from dongne.chat.service.conversations import (
     post_system,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import (
     InvalidInput,
 )
 from dongne.kit.hub import Hub
 from dongne.kit.i18n import N_
-from dongne.kit.scheduler import cancel, schedule
 from dongne.listings.service import reserve as reserve_listing
 from dongne.notifications.service import notify
-from dongne.web import Ctx
+from dongne.scheduler import cancel, schedule
 
 REMINDER_BEFORE = timedelta(hours=1)
 
@@ -115,6 +116,4 @@ async def send_reminder(db: Any, hub: Hub, payload: dict[str, Any]) -> None:
             meet_at=payload["meet_at"],
             place=appointment.place,
         )
-    from dongne import events
-
     events.record(db, "appointment_reminder_sent", conversation_id=conversation.id)

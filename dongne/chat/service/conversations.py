@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from dongne.blocks.queries import blocked_between
 from dongne.chat.models import (
     SYSTEM,
     Conversation,
@@ -19,6 +20,7 @@ from dongne.chat.service.access import (
     _users,
     ring,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import (
     Conflict,
@@ -26,8 +28,7 @@ from dongne.kit.errors import (
 )
 from dongne.kit.i18n import N_
 from dongne.listings.service import access_listing_by_id, count_chat, require_verified_home
-from dongne.trust.blocks.queries import blocked_between
-from dongne.web import Ctx
+from dongne.trust.moderation import guards
 
 # ---- conversations ------------------------------------------------------------
 
@@ -55,8 +56,6 @@ async def start_conversation(ctx: Ctx, listing_id: int) -> Conversation:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     if await blocked_between(ctx.db, user.id, listing.seller_id):
         raise Blocked()
-    from dongne.trust.moderation import guards
-
     await guards.check_chat_start(ctx)  # sanctions; lower limits for new accounts
     await ctx.limit(ctx.svc.settings.chat_start_limit_per_user, "chat-start", str(user.id))
     conversation = Conversation(

@@ -1,8 +1,9 @@
 """A participant's own state: read position, mute, leaving, and blocking the
-other side (the block itself is trust's: :mod:`dongne.trust.blocks`)."""
+other side (the block itself is trust's: :mod:`dongne.blocks`)."""
 
 from __future__ import annotations
 
+from dongne.blocks.service import block
 from dongne.chat.models import (
     Participant,
 )
@@ -15,9 +16,8 @@ from dongne.chat.service.access import (
 from dongne.chat.service.conversations import (
     post_system,
 )
+from dongne.context import Ctx
 from dongne.db import utcnow
-from dongne.trust.blocks.service import block
-from dongne.web import Ctx
 
 
 async def mark_read(ctx: Ctx, conversation_id: int, seq: int) -> Participant:

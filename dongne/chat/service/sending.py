@@ -25,6 +25,7 @@ from dongne.chat.service.access import (
     ring,
 )
 from dongne.chat.service.conversations import rejoin
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.adapters import sqlalchemy_asyncpg
 from dongne.kit.adapters.sqlalchemy_asyncpg import PlainConnection as PlainConnection  # groupcommit
@@ -37,7 +38,8 @@ from dongne.kit.errors import (
     RateLimited,
 )
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
+from dongne.photos.service import owned_photos
+from dongne.trust.moderation import guards
 
 
 async def send_message(
@@ -94,8 +96,6 @@ async def check_send(
         return await _stored(ctx, conversation_id, client_id)
     kind = TEXT
     if photo_id is not None:
-        from dongne.photos.service import owned_photos
-
         await owned_photos(ctx, [photo_id])
         kind = PHOTO
         body = body.strip()[:MAX_TEXT]
@@ -107,8 +107,6 @@ async def check_send(
         raise Blocked()
     if access.they_left:
         raise Conflict(N_("상대방이 대화방을 나갔어요."))
-    from dongne.trust.moderation import guards
-
     if access.restricted:  # suspended or banned users cannot chat: say which and until when
         await guards.check_chat_send(ctx)
     # Fraud signals travel with the message: the receiver's client shows the cards.

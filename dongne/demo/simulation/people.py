@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dongne.accounts.models import User
+from dongne.context import Ctx, Services, job_ctx
 from dongne.geo.models import Neighbourhood
 from dongne.kit.errors import DomainError
-
-if TYPE_CHECKING:
-    from dongne.app import Services
-    from dongne.web import Ctx
-
 
 DEMO_PASSWORD = "dongne-demo-1234"  # noqa: S105 - printed to the person running the demo
 KST = timedelta(hours=9)
@@ -74,8 +70,6 @@ async def as_person(
 ) -> Any:
     """One unit of work as a person, the way a request would do it; a domain error
     (a rule said no) rolls the work back, is counted in ``skipped`` and gives None."""
-    from dongne.web import job_ctx
-
     try:
         async with job_ctx(svc) as ctx:
             if user_id is not None:

@@ -5,23 +5,21 @@ from __future__ import annotations
 import functools
 import heapq
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from dongne.accounts.models import User
+from dongne.accounts.schemas import SignupIn
+from dongne.accounts.service import set_role, signup
+from dongne.context import Ctx, Services
 from dongne.db import simulated_clock, utcnow
 from dongne.demo import catalogue
 from dongne.demo.effects import Effects
 from dongne.demo.simulation.people import DEMO_PASSWORD, Resident, Stats, korean_midnight
 from dongne.demo.simulation.town import Town
 from dongne.geo.models import Neighbourhood
-
-if TYPE_CHECKING:
-    from dongne.app import Services
-    from dongne.web import Ctx
 
 
 class Simulation(Town):
@@ -90,9 +88,6 @@ class Simulation(Town):
             self.operator = await self._signup_operator()
 
     async def _signup_operator(self) -> int | None:
-        from dongne.accounts.schemas import SignupIn
-        from dongne.accounts.service import set_role, signup
-
         email = "operator@dongne.example"
 
         async def work(ctx: Ctx) -> int:

@@ -9,12 +9,16 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from sqlalchemy import select
 
 from dongne.accounts.models import User
+from dongne.accounts.schemas import SignupIn
+from dongne.accounts.service import set_range, signup, verify_neighbourhood
+from dongne.chat.service import send_message, set_appointment, start_conversation
+from dongne.context import Ctx, Services
 from dongne.db import utcnow
 from dongne.demo import catalogue
 from dongne.demo.effects import Effects
@@ -27,10 +31,20 @@ from dongne.demo.simulation.people import (
     Stats,
     as_person,
 )
-
-if TYPE_CHECKING:
-    from dongne.app import Services
-    from dongne.web import Ctx
+from dongne.listings import queries
+from dongne.listings.schemas import ListingIn
+from dongne.listings.service import (
+    access_listing_by_id,
+    browse_range,
+    create_listing,
+    feed_viewed,
+    record_view,
+    searched,
+    set_like,
+)
+from dongne.trust.moderation.service import file_report, moderate
+from dongne.trust.reviews.models import NEGATIVE_ITEMS, POSITIVE_ITEMS
+from dongne.trust.reviews.service import complete_deal, write_review
 
 
 class Town:
@@ -82,9 +96,6 @@ class Town:
     # ---- what residents do ------------------------------------------------------------
 
     async def join(self, res: Resident) -> None:
-        from dongne.accounts.schemas import SignupIn
-        from dongne.accounts.service import set_range, signup, verify_neighbourhood
-
         async def work(ctx: Ctx) -> int:
             existing = await ctx.db.scalar(select(User).where(User.email == res.email))
             if existing is not None:
@@ -107,9 +118,6 @@ class Town:
             await self.post(res)
 
     async def post(self, res: Resident) -> None:
-        from dongne.listings.schemas import ListingIn
-        from dongne.listings.service import create_listing
-
         e = self.effects
         category = self.rng.choice(sorted(catalogue.TITLES))
         title = self.rng.choice(catalogue.TITLES[category])
@@ -133,16 +141,6 @@ class Town:
 
     async def session(self, res: Resident, weight: float) -> None:
         """One visit: the feed, maybe a search, a few listings, maybe a chat."""
-        from dongne.listings import queries
-        from dongne.listings.service import (
-            access_listing_by_id,
-            browse_range,
-            feed_viewed,
-            record_view,
-            searched,
-            set_like,
-        )
-
         e = self.effects
         if res.left:
             return
@@ -196,8 +194,6 @@ class Town:
             await self.report(res, candidates[0])
 
     async def start_chat(self, buyer: Resident, listing_id: int) -> None:
-        from dongne.chat.service import send_message, start_conversation
-
         rng = self.rng
         opener = rng.choice(catalogue.BUYER_OPENERS)
         tag = next(self.counter)
@@ -239,8 +235,6 @@ class Town:
     async def seller_replies(
         self, seller: Resident, buyer: Resident, conversation_id: int, listing_id: int, sale: bool
     ) -> None:
-        from dongne.chat.service import send_message, set_appointment
-
         rng = self.rng
         reply = rng.choice(catalogue.SELLER_REPLIES)
         tag = next(self.counter)
@@ -273,8 +267,6 @@ class Town:
         )
 
     async def complete(self, seller: Resident, buyer: Resident, listing_id: int) -> None:
-        from dongne.trust.reviews.service import complete_deal
-
         async def work(ctx: Ctx) -> int:
             deal = await complete_deal(ctx, listing_id, buyer.user_id)
             return int(deal.id)
@@ -293,9 +285,6 @@ class Town:
                 )
 
     async def review(self, reviewer: Resident, reviewee: Resident, deal_id: int, bad: bool) -> None:
-        from dongne.trust.reviews.models import NEGATIVE_ITEMS, POSITIVE_ITEMS
-        from dongne.trust.reviews.service import write_review
-
         if reviewer.left:
             return
         rng = self.rng
@@ -313,8 +302,6 @@ class Town:
                 reviewee.negative_review = True
 
     async def report(self, reporter: Resident, listing_id: int) -> None:
-        from dongne.trust.moderation.service import file_report
-
         async def work(ctx: Ctx) -> int:
             report = await file_report(ctx, "listing", listing_id, "pro_seller", "")
             return int(report.id)
@@ -332,8 +319,6 @@ class Town:
             reporter.unanswered_since = self.now
 
     async def answer_report(self, report_id: int) -> None:
-        from dongne.trust.moderation.service import moderate
-
         async def work(ctx: Ctx) -> None:
             await moderate(ctx, report_id, "dismiss", "pro_seller", "")
 

@@ -12,6 +12,7 @@ from dongne.accounts.models import User
 from dongne.business.hours import SEOUL, Schedule, TimeRange
 from dongne.business.models import BusinessMember
 from dongne.business.queries import schedule_of
+from dongne.context import Ctx
 from dongne.inbox.models import (
     SUPPORT_KEY,
     Inbox,
@@ -20,7 +21,6 @@ from dongne.inbox.models import (
 )
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 NOT_FOUND = N_("문의를 찾을 수 없어요.")
 # The 고객센터 answers on weekdays, 09:00–18:00 (Seoul).

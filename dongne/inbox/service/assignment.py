@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.inbox.models import (
     ACTIVITY,
@@ -22,7 +23,6 @@ from dongne.inbox.service.log import (
 )
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 # ---- assignment ------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from dongne.context import Ctx
 from dongne.db import on_commit, utcnow
 from dongne.inbox.models import (
     Inbox,
@@ -18,7 +19,6 @@ from dongne.inbox.service.access import (
     agents_channel,
     customer_channel,
 )
-from dongne.web import Ctx
 
 # ---- the change log and doorbells ------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dongne.business.service import access_business_by_id
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.inbox.models import (
     AGENT,
@@ -44,7 +45,6 @@ from dongne.inbox.service.log import (
 )
 from dongne.kit.errors import Conflict, InvalidInput
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 # ---- starting an inquiry ---------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dongne.business.models import BusinessMember
+from dongne.context import Ctx
 from dongne.inbox.models import (
     Inbox,
     SavedReply,
@@ -19,7 +20,6 @@ from dongne.inbox.service.access import (
 from dongne.inbox.service.sending import _clean_body
 from dongne.kit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 SHORTCUT = re.compile(r"^[0-9a-z가-힣_-]{1,24}$")
 # ---- saved replies and settings ------------------------------------------------------

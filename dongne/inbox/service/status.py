@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.inbox.models import (
     CSAT,
@@ -32,7 +33,6 @@ from dongne.inbox.service.log import (
 )
 from dongne.kit.errors import Conflict, InvalidInput
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 LABEL = re.compile(r"^[0-9A-Za-z가-힣_ -]{1,24}$")
 # ---- status, labels ----------------------------------------------------------------

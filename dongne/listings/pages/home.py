@@ -17,7 +17,7 @@ from dongne.kit.templating import render, render_page
 from dongne.listings import queries, service
 from dongne.listings.pages.filters import Category, Filters, more_url
 from dongne.listings.pages.places import header_place
-from dongne.web import CtxDep
+from dongne.web import BROWSE_COOKIE, CtxDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,7 +102,7 @@ async def browse_choose(request: Request, ctx: CtxDep) -> Response:
     ctx.record("browse_neighbourhood_chosen", neighbourhood_id=chosen.id)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
-        service.BROWSE_COOKIE,
+        BROWSE_COOKIE,
         chosen.id,
         max_age=YEAR,
         httponly=True,
@@ -115,5 +115,5 @@ async def browse_choose(request: Request, ctx: CtxDep) -> Response:
 @router.post("/browse/clear")
 async def browse_clear(request: Request, ctx: CtxDep) -> Response:
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(service.BROWSE_COOKIE)
+    response.delete_cookie(BROWSE_COOKIE)
     return response

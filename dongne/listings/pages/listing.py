@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dongne.context import Ctx
 from dongne.geo.models import BrowseRange
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import refusal
@@ -22,7 +23,8 @@ from dongne.listings.models import (
     Listing,
 )
 from dongne.listings.pages.places import verification_needed
-from dongne.web import Ctx, CtxDep
+from dongne.trust.moderation.pages import listing_trust
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,8 +72,6 @@ async def detail_page(
     out = await queries.listing_out(ctx, listing)
     others, similar = await queries.related(ctx, listing, place)
     allowed = service.TRANSITIONS.get(out.status, set()) | {out.status}
-    from dongne.trust.moderation.pages import listing_trust
-
     context = {
         "trust": await listing_trust(ctx, listing),  # fraud warning, 신고하기
         "item": out,

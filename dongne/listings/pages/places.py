@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from dongne.context import Ctx
 from dongne.geo.queries import get_neighbourhood
 from dongne.kit.templating import render_page
 from dongne.listings import service
-from dongne.web import Ctx
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from dongne.accounts.models import User
+from dongne.blocks.queries import hidden_sellers
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.geo.models import BrowseRange, Neighbourhood
 from dongne.kit.errors import InvalidInput
@@ -30,8 +32,6 @@ from dongne.listings.queries.search import search_ids
 from dongne.listings.schemas import KeywordOut, ListingCard, ListingOut, Page, PhotoOut, SellerOut
 from dongne.listings.text import QueryPlan, query_plan
 from dongne.photos.models import Photo
-from dongne.trust.blocks.queries import hidden_sellers
-from dongne.web import Ctx
 
 CHOOSE_PLACE = N_("먼저 동네를 선택해 주세요.")
 

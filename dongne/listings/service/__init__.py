@@ -27,7 +27,6 @@ from dongne.listings.service.keywords import (
     remove_keyword,
 )
 from dongne.listings.service.places import (
-    BROWSE_COOKIE,
     VISITOR_LEVEL,
     VerificationRequired,
     active_home,
@@ -51,7 +50,6 @@ from dongne.listings.service.writing import (
 )
 
 __all__ = [
-    "BROWSE_COOKIE",
     "BUMP_INTERVAL",
     "RECENT_SEARCHES",
     "SEOUL",

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dongne.blocks.queries import seller_blocked_viewer
+from dongne.context import Ctx
 from dongne.geo.models import BrowseRange, NeighbourhoodRange
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
 from dongne.listings.models import (
     Listing,
 )
-from dongne.web import Ctx
 
 if TYPE_CHECKING:
     pass
@@ -62,11 +63,8 @@ async def access_listing_by_id(ctx: Ctx, listing_id: int, browsing: BrowseRange 
         return listing
     if not listing.is_listed or browsing is None:
         raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
-    if ctx.user is not None:
-        from dongne.trust.blocks.queries import seller_blocked_viewer
-
-        if await seller_blocked_viewer(ctx.db, listing.seller_id, ctx.user.id):
-            raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
+    if ctx.user is not None and await seller_blocked_viewer(ctx.db, listing.seller_id, ctx.user.id):
+        raise NotFound(N_("판매글을 찾을 수 없어요. 삭제되었을 수 있어요."))
     origin, level = browsing
     if not await in_range(ctx.db, origin, level, listing.neighbourhood_id):
         raise NotFound(N_("내 동네 범위 밖의 판매글이에요."))

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import PermissionDenied
 from dongne.kit.i18n import N_
@@ -19,7 +20,6 @@ from dongne.listings.models import (
     SearchHistory,
 )
 from dongne.listings.queries.browsing import Browsed
-from dongne.web import Ctx
 
 SEOUL = ZoneInfo("Asia/Seoul")
 RECENT_SEARCHES = 10

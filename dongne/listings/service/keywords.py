@@ -3,11 +3,10 @@ range that matches one notifies them, after the posting request has committed.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import func, select
 
 from dongne.accounts.models import UserNeighbourhood
+from dongne.context import Ctx, Services, job_ctx
 from dongne.geo.models import NeighbourhoodRange
 from dongne.kit.errors import Conflict, InvalidInput, NotFound
 from dongne.kit.i18n import N_
@@ -19,10 +18,6 @@ from dongne.listings.models import (
 )
 from dongne.listings.text import matches, query_plan
 from dongne.notifications.service import notify
-from dongne.web import Ctx, job_ctx
-
-if TYPE_CHECKING:
-    from dongne.app import Services
 
 # ---- keyword alerts -------------------------------------------------------------
 

@@ -16,10 +16,10 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from dongne.accounts.models import UserNeighbourhood
+from dongne.context import Ctx
 from dongne.geo.models import BrowseRange, Neighbourhood
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import N_
-from dongne.web import Ctx
 
 
 class VerificationRequired(DomainError):
@@ -60,7 +60,6 @@ async def require_verified_home(ctx: Ctx) -> Home:
     return home
 
 
-BROWSE_COOKIE = "dongne_browse"
 VISITOR_LEVEL = 2
 
 
@@ -71,7 +70,7 @@ async def browse_range(ctx: Ctx, requested: str | None = None) -> BrowseRange | 
         home = await active_home(ctx)
         if home is not None:
             return home.browse_range
-    chosen = requested or (ctx.request.cookies.get(BROWSE_COOKIE) if ctx.request else None)
+    chosen = requested or ctx.browsing
     if chosen and await ctx.db.get(Neighbourhood, chosen) is not None:
         return BrowseRange(chosen, VISITOR_LEVEL)
     return None

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dongne.context import Ctx
 from dongne.db import on_commit, utcnow
 from dongne.kit.errors import Conflict, InvalidInput
 from dongne.kit.i18n import N_
@@ -31,7 +32,8 @@ from dongne.listings.service.places import (
 )
 from dongne.listings.text import document_terms
 from dongne.photos.service import owned_photos
-from dongne.web import Ctx
+from dongne.trust.moderation import guards
+from dongne.trust.moderation.sanctions import ensure_not_taken_down
 
 # Which state changes a seller can make (판매중 → 예약중 → 거래완료, and back).
 TRANSITIONS = {
@@ -114,8 +116,6 @@ async def sync_seller_terms(db: AsyncSession, seller_id: int) -> None:
 async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
     user = ctx.require_user()
     _link, place = await require_verified_home(ctx)
-    from dongne.trust.moderation import guards
-
     # Sanctions, prohibited items, duplicates, new-account limits: before any write.
     await guards.check_listing(ctx, data.title, data.description, data.category, data.price or 0)
     await ctx.limit(ctx.svc.settings.listing_limit_per_user, "listing", str(user.id))
@@ -160,8 +160,6 @@ async def create_listing(ctx: Ctx, data: ListingIn) -> Listing:
 
 async def update_listing(ctx: Ctx, listing_id: int, data: ListingIn) -> Listing:
     listing = await access_own_listing_by_id(ctx, listing_id)
-    from dongne.trust.moderation import guards
-
     await guards.check_listing(
         ctx, data.title, data.description, data.category, data.price or 0, listing_id=listing.id
     )
@@ -222,8 +220,6 @@ async def reserve(ctx: Ctx, listing_id: int, buyer_id: int) -> bool:
 async def set_hidden(ctx: Ctx, listing_id: int, hidden: bool) -> Listing:
     listing = await access_own_listing_by_id(ctx, listing_id)
     if not hidden:
-        from dongne.trust.moderation.service import ensure_not_taken_down
-
         await ensure_not_taken_down(ctx.db, listing.id)  # an operator hid it
     if listing.is_hidden != hidden:
         listing.is_hidden = hidden

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
+from dongne.blocks import queries as blocks
+from dongne.blocks import service as blocking
 from dongne.kit.i18n import gettext
 from dongne.kit.ids import MAX_ID, Id
-from dongne.trust.blocks import queries as blocks
-from dongne.trust.blocks import service as blocking
 from dongne.trust.moderation import policy, queries, service
 from dongne.trust.moderation.schemas import (
     ActionIn,

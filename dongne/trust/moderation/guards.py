@@ -10,15 +10,15 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import Conflict
 from dongne.kit.i18n import N_
 from dongne.listings.models import Listing
 from dongne.trust.fraud import Signal, mask_accounts, scan
 from dongne.trust.moderation.models import ListingWarning
-from dongne.trust.moderation.service import ensure_can_act
+from dongne.trust.moderation.sanctions import ensure_can_act
 from dongne.trust.prohibited import ensure_allowed
-from dongne.web import Ctx
 
 
 class DuplicateListing(Conflict):

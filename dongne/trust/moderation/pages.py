@@ -10,20 +10,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dongne.accounts.models import User
+from dongne.blocks import queries as blocks
+from dongne.blocks import service as blocking
 from dongne.chat.models import Message
+from dongne.context import Ctx
 from dongne.kit.errors import DomainError, NotFound
 from dongne.kit.forms import refusal, safe_next
 from dongne.kit.i18n import N_, gettext
 from dongne.kit.ids import MAX_ID, Id, parse_id
 from dongne.kit.templating import TemplateParts, render_page
 from dongne.listings.models import Listing
-from dongne.trust.blocks import queries as blocks
-from dongne.trust.blocks import service as blocking
 from dongne.trust.fraud import WARNING_MESSAGES, Signal
 from dongne.trust.moderation import policy, queries, service
 from dongne.trust.moderation.models import ListingWarning
 from dongne.trust.moderation.schemas import ActionIn, ReportIn
-from dongne.web import CSRF_FIELD, Ctx, CtxDep
+from dongne.web import CSRF_FIELD, CtxDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
 from dongne.chat.models import SYSTEM, Conversation, Message
+from dongne.chat.service import access_conversation_by_id, post_system
+from dongne.context import Ctx
 from dongne.db import utcnow
-from dongne.kit.errors import Conflict, DomainError, InvalidInput, NotFound
+from dongne.kit.errors import Conflict, InvalidInput, NotFound
 from dongne.kit.i18n import N_
-from dongne.kit.templating import SEOUL
 from dongne.listings.models import Listing
-from dongne.listings.service import take_down, take_down_seller
+from dongne.listings.service import access_listing_by_id, browse_range, take_down, take_down_seller
 from dongne.notifications.service import notify
 from dongne.trust.moderation import policy
 from dongne.trust.moderation.models import (
@@ -44,47 +45,11 @@ from dongne.trust.moderation.models import (
     Report,
     Sanction,
 )
-from dongne.trust.moderation.queries import active_restriction, taken_down
-from dongne.web import Ctx
+from dongne.trust.reviews.service import recompute_temperature
 
 log = logging.getLogger(__name__)
 
 FRAUD_BAN_LINE = "fraud_ban"  # the system line shown in a banned fraudster's conversations
-
-
-class AccountSuspended(DomainError):
-    status = 403
-    code = "account_suspended"
-    message = N_("%(until)s까지 이용이 정지된 계정이에요. 글쓰기, 채팅, 후기를 남길 수 없어요.")
-
-
-class AccountBanned(DomainError):
-    status = 403
-    code = "account_banned"
-    message = N_("운영정책 위반으로 이용이 영구 정지된 계정이에요.")
-
-
-class TakenDown(DomainError):
-    status = 403
-    code = "taken_down"
-    message = N_("운영정책에 따라 숨겨진 글이에요. 다시 게시할 수 없어요.")
-
-
-async def ensure_can_act(db: AsyncSession, user: User) -> None:
-    """Raise unless ``user`` may post, chat or review (not suspended, not banned)."""
-    sanction = await active_restriction(db, user.id)
-    if sanction is None:
-        return
-    if sanction.kind == BAN_KIND or sanction.ends_at is None:
-        raise AccountBanned()
-    until = sanction.ends_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
-    raise AccountSuspended(until=until)
-
-
-async def ensure_not_taken_down(db: AsyncSession, listing_id: int) -> None:
-    """A listing an operator hid stays hidden: its seller cannot show it again."""
-    if await taken_down(db, listing_id):
-        raise TakenDown()
 
 
 # ---- reports ---------------------------------------------------------------------
@@ -94,8 +59,6 @@ async def subject_of(ctx: Ctx, kind: str, target_id: int) -> int:
     """Who the reported thing belongs to, checking the reporter may see it."""
     user = ctx.require_user()
     if kind == LISTING:
-        from dongne.listings.service import access_listing_by_id, browse_range
-
         listing = await access_listing_by_id(ctx, target_id, await browse_range(ctx))
         if listing.seller_id == user.id:
             raise InvalidInput(N_("내 글은 신고할 수 없어요."))
@@ -110,8 +73,6 @@ async def subject_of(ctx: Ctx, kind: str, target_id: int) -> int:
     message = await ctx.db.get(Message, target_id)
     if message is None:
         raise NotFound(N_("메시지를 찾을 수 없어요."))
-    from dongne.chat.service import access_conversation_by_id
-
     await access_conversation_by_id(ctx, message.conversation_id)  # 404 for outsiders
     if message.kind == SYSTEM or message.sender_id is None:
         raise InvalidInput(N_("이 메시지는 신고할 수 없어요."))
@@ -172,15 +133,11 @@ async def access_report_by_id(ctx: Ctx, report_id: int) -> Report:
 
 async def _recompute_temperature(db: AsyncSession, user_id: int) -> None:
     """The manner temperature counts sanctions: refresh it (and its event)."""
-    from dongne.trust.reviews.service import recompute_temperature
-
     await recompute_temperature(db, user_id)
 
 
 async def _warn_fraud_partners(ctx: Ctx, user_id: int) -> int:
     """Everyone who chatted with a user banned for fraud sees a warning line there."""
-    from dongne.chat.service import post_system
-
     conversations = (
         await ctx.db.scalars(
             select(Conversation).where(
@@ -303,8 +260,6 @@ async def moderate(
 
 async def reveal_message(ctx: Ctx, conversation_id: int, seq: int) -> Message:
     """The receiver tapped a masked account number: record it, return the message."""
-    from dongne.chat.service import access_conversation_by_id
-
     user = ctx.require_user()
     conversation, _me = await access_conversation_by_id(ctx, conversation_id)
     message = await ctx.db.scalar(

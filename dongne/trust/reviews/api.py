@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlalchemy import select
 
+from dongne.context import Ctx
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
 from dongne.kit.ids import Id
@@ -21,7 +22,7 @@ from dongne.trust.reviews.schemas import (
     ReviewIn,
     ReviewOut,
 )
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["trust"])
 

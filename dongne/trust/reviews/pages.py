@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from dongne.context import Ctx
 from dongne.kit.errors import InvalidInput
 from dongne.kit.forms import refusal
 from dongne.kit.i18n import N_, gettext
@@ -28,7 +29,7 @@ from dongne.trust.reviews.models import (
 )
 from dongne.trust.reviews.profile import profile as profile_of
 from dongne.trust.reviews.temperature import band
-from dongne.web import Ctx, CtxDep
+from dongne.web import CtxDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,6 +20,7 @@ from dongne.events import Event
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
 from dongne.listings.models import SOLD, Listing
+from dongne.trust.moderation.queries import sanction_facts
 from dongne.trust.reviews.models import (
     BAD,
     NEGATIVE_ITEMS,
@@ -81,8 +82,6 @@ async def review_facts(
 
 async def sanction_inputs(db: AsyncSession, user_id: int, since: datetime) -> list[SanctionInput]:
     """The user's sanctions, through moderation's published read."""
-    from dongne.trust.moderation.queries import sanction_facts
-
     return [
         SanctionInput(kind=s.kind, at=s.at, days=s.days)
         for s in await sanction_facts(db, user_id, since)

@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dongne import events
 from dongne.chat.models import Conversation
 from dongne.chat.service import post_system
+from dongne.context import Ctx
 from dongne.db import utcnow
 from dongne.kit.errors import Conflict, InvalidInput, NotFound
 from dongne.kit.i18n import N_
 from dongne.listings.models import SOLD, Listing
 from dongne.listings.service import access_own_listing_by_id, set_status
 from dongne.notifications.service import notify
+from dongne.trust.moderation.sanctions import ensure_can_act
 from dongne.trust.reviews import queries
 from dongne.trust.reviews.models import (
     BAD,
@@ -31,7 +33,6 @@ from dongne.trust.reviews.models import (
     ReviewItem,
 )
 from dongne.trust.reviews.temperature import START
-from dongne.web import Ctx
 
 # ---- access -----------------------------------------------------------------------
 
@@ -194,8 +195,6 @@ async def write_review(
 
 async def _ensure_can_act(ctx: Ctx) -> None:
     """Suspended and banned people write no reviews (moderation's rule)."""
-    from dongne.trust.moderation.service import ensure_can_act
-
     await ensure_can_act(ctx.db, ctx.require_user())
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dongne.accounts.models import User
-from dongne.trust.blocks.models import Block
-from dongne.web import Ctx
+from dongne.blocks.models import Block
+from dongne.context import Ctx
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dongne.accounts.models import User
+from dongne.blocks.models import Block
+from dongne.context import Ctx
 from dongne.kit.errors import InvalidInput, NotFound
 from dongne.kit.i18n import N_
-from dongne.trust.blocks.models import Block
-from dongne.web import Ctx
 
 
 async def block(ctx: Ctx, user_id: int, conversation_id: int | None = None) -> None:
