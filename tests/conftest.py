@@ -35,6 +35,15 @@ from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The suite starts dozens of Python processes (servers, `dongne` commands), each of
+# which imports the whole app. uv installs no .pyc files, and with
+# PYTHONDONTWRITEBYTECODE set (as in CI's environment) every one of them compiled
+# every module from source again: about 3 s of CPU each on a 2-core machine. Here
+# the first process to import a module caches it in __pycache__ (git-ignored) and
+# the rest reuse it.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 
 def pytest_report_header() -> str:
     return f"dongne test database: {os.environ.get('DONGNE_TEST_DATABASE_URL') or 'sqlite (temporary file)'}"
