@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
@@ -69,8 +69,23 @@ class Settings(BaseSettings):
     new_account_chat_start_limit_per_user: str = "20/hour"
     chat_fraud_scan: bool = True
 
+    # Password hashing (argon2id). "recommended": argon2-cffi's recommended parameters
+    # (RFC 9106, low memory: 64 MiB, 3 passes, 4 lanes), the default and the only
+    # choice outside test runs. "cheapest": argon2-cffi's CHEAPEST profile, a hash in
+    # well under a millisecond, for the test suite's servers only (DONGNE_ENV=test);
+    # any other environment refuses to start with it.
+    password_hash_profile: Literal["recommended", "cheapest"] = "recommended"  # noqa: S105
+
     default_locale: Literal["ko", "en"] = "ko"
     demo_on_first_start: bool = Field(default=True)
+
+    @model_validator(mode="after")
+    def _cheap_hashes_only_in_tests(self) -> Settings:
+        if self.password_hash_profile != "recommended" and self.env != "test":  # noqa: S105
+            raise ValueError(
+                "DONGNE_PASSWORD_HASH_PROFILE=cheapest is for test runs only (DONGNE_ENV=test)"
+            )
+        return self
 
     @property
     def is_production(self) -> bool:

@@ -13,11 +13,12 @@ import os
 import re
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -30,16 +31,31 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
 
 from dongne import migrate
-from tests import redis_server
+from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The suite starts dozens of Python processes (servers, `dongne` commands), each of
+# which imports the whole app. uv installs no .pyc files, and with
+# PYTHONDONTWRITEBYTECODE set (as in CI's environment) every one of them compiled
+# every module from source again: about 3 s of CPU each on a 2-core machine. Here
+# the first process to import a module caches it in __pycache__ (git-ignored) and
+# the rest reuse it.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_report_header() -> str:
     return f"dongne test database: {os.environ.get('DONGNE_TEST_DATABASE_URL') or 'sqlite (temporary file)'}"
 
 
-DB_FIXTURES = {"database", "server", "fresh_database_factory"}
+DB_FIXTURES = {
+    "database",
+    "server",
+    "fresh_database_factory",
+    "migrated_database_factory",
+    "loaded_database_factory",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -76,46 +92,130 @@ async def _pg_execute(admin_url: str, statement: str) -> None:
         database=url.database,
     )
     try:
+        # PostgreSQL 15 copies a template block by block through the WAL by
+        # default; copying its files is several times faster for ours.
+        if (
+            " TEMPLATE " in statement
+            and int(await conn.fetchval("SHOW server_version_num")) >= 150000
+        ):
+            statement += " STRATEGY FILE_COPY"
         await conn.execute(statement)
     finally:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def fresh_database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """Makes empty databases of the engine under test; drops them at the end."""
-    created: list[str] = []
-    admin = _admin_url()
+class Databases:
+    """Makes databases of the engine under test (SQLite files, or databases on the
+    PostgreSQL server of DONGNE_TEST_DATABASE_URL) and drops them at the end.
 
-    def make() -> DatabaseUnderTest:
-        if admin is None:
-            path = tmp_path_factory.mktemp("db") / "dongne.sqlite3"
+    Migrating takes seconds and loading every neighbourhood (1.1 million range
+    pairs) far longer, so each is done once per run, into a template: a database
+    that a test needs migrated, or migrated and loaded, is a copy of one
+    (SQLite's backup API, PostgreSQL's CREATE DATABASE … TEMPLATE)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.admin = _admin_url()
+        self.created: list[str] = []
+        self._migrated: DatabaseUnderTest | None = None
+        self._loaded: DatabaseUnderTest | None = None
+
+    def empty(self) -> DatabaseUnderTest:
+        if self.admin is None:
+            path = self.tmp_path_factory.mktemp("db") / "dongne.sqlite3"
             return DatabaseUnderTest(f"sqlite+aiosqlite:///{path}", "sqlite")
+        return self._pg_database()
+
+    def copy_of(self, template: DatabaseUnderTest) -> DatabaseUnderTest:
+        if template.dialect == "sqlite":
+            copy = self.empty()
+            source = sqlite3.connect(make_url(template.url).database or "")
+            target = sqlite3.connect(make_url(copy.url).database or "")
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+            return copy
+        return self._pg_database(template=make_url(template.url).database)
+
+    def migrated(self) -> DatabaseUnderTest:
+        """A copy of the run's database at the head revision, without data."""
+        if self._migrated is None:
+            self._migrated = self.empty()
+            migrate.upgrade(self._migrated.url)
+        return self.copy_of(self._migrated)
+
+    def loaded(self) -> DatabaseUnderTest:
+        """A copy of the run's database at head with every Korean neighbourhood
+        loaded by ``dongne geo load``, the command an operator runs."""
+        if self._loaded is None:
+            self.migrated()  # makes the template
+            assert self._migrated is not None
+            self._loaded = self.copy_of(self._migrated)
+            subprocess.run(
+                [sys.executable, "-m", "dongne.cli", "geo", "load"],
+                env={**os.environ, "DONGNE_DATABASE_URL": self._loaded.url, "DONGNE_ENV": "test"},
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+            )
+        return self.copy_of(self._loaded)
+
+    def _pg_database(self, template: str | None = None) -> DatabaseUnderTest:
+        assert self.admin is not None
         name = f"dongne_test_{secrets.token_hex(4)}"
-        asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
-        created.append(name)
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+        statement = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+        asyncio.run(_pg_execute(self.admin, statement))
+        self.created.append(name)
+        url = make_url(self.admin).set(database=name).render_as_string(hide_password=False)
         return DatabaseUnderTest(url, "postgresql")
 
-    yield make
-    for name in created:
-        asyncio.run(_pg_execute(admin or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    def drop_all(self) -> None:
+        for name in reversed(self.created):
+            asyncio.run(
+                _pg_execute(self.admin or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            )
 
 
 @pytest.fixture(scope="session")
-def database(fresh_database_factory: object) -> DatabaseUnderTest:
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(tmp_path_factory)
+    yield made
+    made.drop_all()
+
+
+@pytest.fixture(scope="session")
+def fresh_database_factory(databases: Databases) -> Callable[[], DatabaseUnderTest]:
+    """Makes empty databases of the engine under test; drops them at the end."""
+    return databases.empty
+
+
+@pytest.fixture(scope="session")
+def migrated_database_factory(databases: Databases) -> Callable[[], DatabaseUnderTest]:
+    """Makes databases migrated to head, without data (copies of one template)."""
+    return databases.migrated
+
+
+@pytest.fixture(scope="session")
+def loaded_database_factory(databases: Databases) -> Callable[[], DatabaseUnderTest]:
+    """Makes databases migrated to head with every Korean neighbourhood loaded
+    (copies of one template)."""
+    return databases.loaded
+
+
+@pytest.fixture(scope="session")
+def database(databases: Databases) -> DatabaseUnderTest:
     """The run's database: migrated to head, with every Korean neighbourhood loaded."""
-    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
-    env = {**os.environ, "DONGNE_DATABASE_URL": db.url, "DONGNE_ENV": "test"}
-    subprocess.run(
-        [sys.executable, "-m", "dongne.cli", "geo", "load"],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
-    return db
+    return databases.loaded()
+
+
+# What every test server (and every in-process app of a test) runs with. Passwords
+# are hashed with argon2-cffi's cheapest profile, which Settings allows only with
+# DONGNE_ENV=test: with the recommended parameters (64 MiB, 3 passes) each of the
+# suite's thousands of sign-ups cost 0.1-1 s of CPU. tests/accounts/test_passwords.py
+# checks that every other environment hashes with the recommended parameters.
+TEST_SERVER_ENV = {"DONGNE_PASSWORD_HASH_PROFILE": "cheapest"}
 
 
 def free_port() -> int:
@@ -139,6 +239,7 @@ def start_server(database: DatabaseUnderTest, data_dir: Path, **env_extra: str) 
         # would cut short tests that post many listings (tests/trust sets its own).
         "DONGNE_NEW_ACCOUNT_LISTING_LIMIT_PER_USER": "60/hour",
         "DONGNE_NEW_ACCOUNT_CHAT_START_LIMIT_PER_USER": "60/hour",
+        **TEST_SERVER_ENV,
         **os.environ,
         "DONGNE_DATABASE_URL": database.url,
         "DONGNE_DATA_DIR": str(data_dir),
@@ -303,8 +404,19 @@ def query(database: DatabaseUnderTest, sql: str, **params: object) -> list[tuple
     return asyncio.run(run())
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A Redis of this run's own on a free port (tests/redis_server.py), which the
+    fault tests may stop and restart; the machine's Redis is left alone."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def redis() -> Iterator[str]:
-    """The machine's Redis, held by this test alone (tests/redis_server.py)."""
-    with redis_server.held() as url:
-        yield url
+def redis(redis_server: RedisServer) -> Iterator[str]:
+    """The run's own Redis, answering before the test and left running after it."""
+    redis_server.start()
+    yield redis_server.url
+    redis_server.start()

@@ -1,98 +1,104 @@
-"""The machine's Redis for tests: started with exactly CI's command, stopped and
-restarted by the fault tests, and held by one test at a time (the ``redis``
-fixture in tests/conftest.py)."""
+"""A Redis of the tests' own: Debian's ``redis-server`` on a free port, in a
+temporary directory, without persistence (``--save "" --appendonly no``), so a
+restart loses every key and every subscription, as a restart of CI's Redis does.
+
+The fault tests stop and restart it (:meth:`RedisServer.down`); the machine's
+Redis on 127.0.0.1:6379, which other checkouts and services use, is never
+touched. One is started per test run, on first use, by the ``redis_server``
+fixture in tests/conftest.py, and stopped at the end of the run.
+"""
 
 from __future__ import annotations
 
-import fcntl
+import shutil
+import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-REDIS_LOCK = Path(tempfile.gettempdir()) / "dongne-tests-redis.lock"
-# Exactly the command CI starts Redis with: no persistence, so a restart loses
-# every key and every subscription.
-REDIS_START = [
-    "redis-server",
-    "--daemonize",
-    "yes",
-    "--bind",
-    "127.0.0.1",
-    "-::1",
-    "--port",
-    "6379",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    "/var/lib/redis",
-    "--logfile",
-    "/var/log/redis/ci.log",
-]
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
-def redis_answers() -> bool:
-    try:
-        done = subprocess.run(
-            ["redis-cli", "-h", "127.0.0.1", "ping"], capture_output=True, text=True, timeout=3
-        )
-    except subprocess.TimeoutExpired:
-        return False
-    return done.stdout.strip() == "PONG"
+class RedisServer:
+    """``redis-server`` on 127.0.0.1:``port`` (a free one by default), its files
+    and log in ``directory``. It keeps its port across restarts, so clients and
+    servers configured with :attr:`url` find it again."""
 
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        executable = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.directory = directory
+        self.port = port or _free_port()
+        self.log = directory / "redis.log"
+        self.command = [
+            executable,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            "--logfile",
+            str(self.log),
+            "--daemonize",
+            "no",
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
 
-def start_redis() -> None:
-    if redis_answers():
-        return
-    Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
-    Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
-    subprocess.run(REDIS_START, check=True, capture_output=True, timeout=15)
-    deadline = time.monotonic() + 15
-    while not redis_answers():
-        assert time.monotonic() < deadline, "Redis did not come back within 15 s"
-        time.sleep(0.05)
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
 
-
-def stop_redis() -> None:
-    subprocess.run(
-        ["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], capture_output=True, timeout=10
-    )
-    deadline = time.monotonic() + 10
-    while redis_answers():
-        assert time.monotonic() < deadline, "Redis did not shut down within 10 s"
-        time.sleep(0.05)
-
-
-@contextmanager
-def redis_down() -> Iterator[None]:
-    stop_redis()
-    try:
-        yield
-    finally:
-        start_redis()
-
-
-@contextmanager
-def held() -> Iterator[str]:
-    """The machine's Redis, answering before the test and left running after it.
-    An exclusive lock keeps another run of these tests (the other database's
-    pass, another checkout) from restarting Redis in the middle of this one."""
-    with REDIS_LOCK.open("a") as lock:
-        deadline = time.monotonic() + 200
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                assert time.monotonic() < deadline, "another test run held Redis for 200 s"
-                time.sleep(0.2)
-        start_redis()
+    def answers(self) -> bool:
+        """Whether it answers PING (over a plain socket: no client, no pool)."""
         try:
-            yield REDIS_URL
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None and self.answers():
+            return
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 15
+        while not self.answers():
+            if self.process.poll() is not None:
+                tail = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+                raise RuntimeError(f"redis-server exited ({self.process.returncode}): {tail}")
+            assert time.monotonic() < deadline, "Redis did not answer within 15 s"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Shut it down without saving (SIGTERM: every key and subscription is gone)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """Redis away for the block, and back (same port) after it."""
+        self.stop()
+        try:
+            yield
         finally:
-            start_redis()
+            self.start()

@@ -56,7 +56,7 @@ async def signup(ctx: Ctx, data: SignupIn) -> User:
     user = User(
         email=data.email,
         nickname=data.nickname,
-        password_hash=await hash_password(data.password),
+        password_hash=await hash_password(data.password, ctx.svc.settings.password_hash_profile),
         locale=ctx.locale,
     )
     db.add(user)
@@ -93,14 +93,15 @@ async def authenticate(ctx: Ctx, data: LoginIn) -> User:
     user = await ctx.db.scalar(
         select(User).where(User.email == data.email, User.deleted_at.is_(None))
     )
-    ok = await verify_password(user.password_hash if user else None, data.password)
+    profile = settings.password_hash_profile
+    ok = await verify_password(user.password_hash if user else None, data.password, profile)
     if user is None or not ok:
         if ctx.client_ip is not None:  # remembered: this address has failed here
             with contextlib.suppress(RateLimited):
                 await ctx.svc.limits.hit(limit, "login-failed", data.email, ctx.ip, exact=True)
         raise InvalidCredentials()
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = await hash_password(data.password)
+    if user.password_hash and needs_rehash(user.password_hash, profile):
+        user.password_hash = await hash_password(data.password, profile)
     return user
 
 
@@ -131,9 +132,10 @@ async def end_session(ctx: Ctx, token: str | None) -> None:
 
 async def change_password(ctx: Ctx, current: str, new: str, keep_token: str | None) -> None:
     user = ctx.require_user()
-    if not await verify_password(user.password_hash, current):
+    profile = ctx.svc.settings.password_hash_profile
+    if not await verify_password(user.password_hash, current, profile):
         raise InvalidCredentials(N_("현재 비밀번호가 올바르지 않습니다."), field="current_password")
-    user.password_hash = await hash_password(new)
+    user.password_hash = await hash_password(new, profile)
     # Every other session ends: a changed password must lock out whoever had the old one.
     stmt = delete(AuthSession).where(AuthSession.user_id == user.id)
     if keep_token:
@@ -145,7 +147,8 @@ async def change_password(ctx: Ctx, current: str, new: str, keep_token: str | No
 async def delete_account(ctx: Ctx, password: str) -> None:
     """Remove personal data; keep the events, detached from the person."""
     user = ctx.require_user()
-    if not await verify_password(user.password_hash, password):
+    profile = ctx.svc.settings.password_hash_profile
+    if not await verify_password(user.password_hash, password, profile):
         raise InvalidCredentials(N_("비밀번호가 올바르지 않습니다."), field="password")
     ctx.record("account_deleted")
     await ctx.db.flush()

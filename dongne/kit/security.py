@@ -5,37 +5,56 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
+from typing import Literal
 
 import anyio.to_thread
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 CSRF_COOKIE = "dongne_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"  # the form field plain forms send it in
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps the time of a login for an unknown email the same
-# as for a known one, so timing does not reveal which emails have accounts.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# "recommended": argon2id with the library's current recommended parameters, always
+# outside tests. "cheapest": the library's profile for test suites (Settings allows it
+# only with DONGNE_ENV=test); a hash made with it is rehashed at the next login under
+# the recommended parameters.
+HashProfile = Literal["recommended", "cheapest"]
+_HASHERS: dict[str, PasswordHasher] = {
+    "recommended": PasswordHasher(),
+    "cheapest": PasswordHasher.from_parameters(profiles.CHEAPEST),
+}
 
 
-async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(_hasher.hash, password)
+@cache
+def _dummy_hash(profile: HashProfile) -> str:
+    """Verifying against this keeps the time of a login for an unknown email the same
+    as for a known one, so timing does not reveal which emails have accounts."""
+    return _HASHERS[profile].hash(secrets.token_urlsafe(16))
 
 
-async def verify_password(stored_hash: str | None, password: str) -> bool:
+async def hash_password(password: str, profile: HashProfile = "recommended") -> str:
+    return await anyio.to_thread.run_sync(_HASHERS[profile].hash, password)
+
+
+async def verify_password(
+    stored_hash: str | None, password: str, profile: HashProfile = "recommended"
+) -> bool:
     def check() -> bool:
+        hasher = _HASHERS[profile]
         try:
-            return _hasher.verify(stored_hash or _DUMMY_HASH, password) and bool(stored_hash)
+            return hasher.verify(stored_hash or _dummy_hash(profile), password) and bool(
+                stored_hash
+            )
         except (VerificationError, InvalidHashError):
             return False
 
     return await anyio.to_thread.run_sync(check)
 
 
-def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
+def needs_rehash(stored_hash: str, profile: HashProfile = "recommended") -> bool:
+    return _HASHERS[profile].check_needs_rehash(stored_hash)
 
 
 def new_token() -> str:

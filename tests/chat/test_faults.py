@@ -10,8 +10,8 @@ database holds, read through the API.
 
 Each test starts its own servers (on ports it keeps, so clients reconnect to
 the same address after a restart) and stops them in ``finally``; every wait is
-bounded. The Redis tests stop and restart the machine's Redis with the same
-command CI uses, and always leave it running.
+bounded. The Redis tests stop and restart the run's own Redis (tests/redis_server.py,
+never the machine's), and always leave it running.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from sqlalchemy.engine import make_url
 from dongne.db import utcnow
 from tests.chat.client import ResilientChat
 from tests.chat.conftest import Deal, frames, open_deal, ws_connect
-from tests.conftest import ROOT, DatabaseUnderTest, Server, free_port
-from tests.redis_server import redis_down
+from tests.conftest import ROOT, TEST_SERVER_ENV, DatabaseUnderTest, Server, free_port
+from tests.redis_server import RedisServer
 
 EXCHANGE = 500  # messages per exchange, half from each side
 WINDOW = 8  # unacknowledged sends each side keeps in flight
@@ -58,6 +58,7 @@ def serve(database: DatabaseUnderTest, data_dir: Path, port: int, **env_extra: s
     clients left it)."""
     log = data_dir / f"server-{port}-{time.monotonic_ns()}.log"
     env = {
+        **TEST_SERVER_ENV,
         **os.environ,
         "DONGNE_DATABASE_URL": database.url,
         "DONGNE_DATA_DIR": str(data_dir),
@@ -109,6 +110,26 @@ def log_tails(servers: list[Server], chars: int = 1500) -> str:
         for s in servers
         if s.log.exists()
     )
+
+
+def log_offsets(servers: list[Server]) -> dict[Path, int]:
+    """Where each server's log ends now (see :func:`wait_logged`)."""
+    return {s.log: s.log.stat().st_size for s in servers}
+
+
+def wait_logged(servers: list[Server], since: dict[Path, int], text: str, within: float) -> None:
+    """Wait until every server has logged ``text`` after ``since``."""
+    deadline = time.monotonic() + within
+    waiting = list(servers)
+    while waiting:
+        waiting = [
+            s for s in waiting if text.encode() not in s.log.read_bytes()[since.get(s.log, 0) :]
+        ]
+        if waiting:
+            assert time.monotonic() < deadline, (
+                f"not logged within {within} s: {text!r}\n" + log_tails(waiting)
+            )
+            time.sleep(0.05)
 
 
 def send_frame(conversation_id: int, client_id: str, body: str) -> str:
@@ -398,12 +419,13 @@ def test_kill_9_during_500_message_exchange(database: DatabaseUnderTest, tmp_pat
 
 
 def test_redis_restart_with_two_workers(
-    database: DatabaseUnderTest, tmp_path: Path, redis: str
+    database: DatabaseUnderTest, tmp_path: Path, redis: str, redis_server: RedisServer
 ) -> None:
     """Seller on worker 1, buyer on worker 2, exchanging 500 messages; in the
     middle Redis shuts down (nosave: every key and subscription is gone) and
-    comes back 2 s later, so requests made during the outage are exercised
-    too: a real restart is not instantaneous. The same must hold as for a
+    comes back only once both workers have noticed and failed to resubscribe
+    at least once, so requests made during the outage are exercised too: a
+    real restart is not instantaneous. The same must hold as for a
     killed server: everything once, in order, on both sides."""
     seed = random.randrange(1 << 30)
     print(f"random seed {seed}")  # shown with a failure
@@ -420,8 +442,9 @@ def test_redis_restart_with_two_workers(
             client.start()
 
         def restart_redis() -> None:
-            with redis_down():
-                time.sleep(2.0)
+            since = log_offsets(servers)
+            with redis_server.down():
+                wait_logged(servers, since, "redis hub still unreachable", within=30)
             for server in servers:  # fail fast and plainly if a worker froze
                 try:
                     httpx.get(f"{server.url}/healthz", timeout=10).raise_for_status()
@@ -449,7 +472,7 @@ def test_redis_restart_with_two_workers(
 
 
 def test_sends_while_redis_is_down_are_not_server_errors(
-    database: DatabaseUnderTest, tmp_path: Path, redis: str
+    database: DatabaseUnderTest, tmp_path: Path, redis: str, redis_server: RedisServer
 ) -> None:
     """Rate limits count in Redis when it is configured. While Redis is down a
     send must either be accepted (the limit failing open) or refused as
@@ -463,8 +486,10 @@ def test_sends_while_redis_is_down_are_not_server_errors(
             with ws_connect(servers[0], deal.buyer, close_timeout=1) as ws:
                 ws.send(json.dumps({"type": "hello", "cursors": {}}))
                 frames(ws, lambda f: f["type"] == "welcome")
-                with redis_down():
-                    time.sleep(1.0)  # the hub notices, tries to resubscribe, fails
+                since = log_offsets(servers)
+                with redis_server.down():
+                    # The hub notices, tries to resubscribe, fails.
+                    wait_logged(servers, since, "redis hub still unreachable", within=30)
                     r = api.post(
                         f"/api/v1/chats/{deal.conversation_id}/messages",
                         json={"client_id": "outage-http", "body": "레디스가 없어도"},
@@ -659,6 +684,19 @@ def waiting_on_locks(database: DatabaseUnderTest) -> int:
     return asyncio.run(count())
 
 
+def sleeping_threads(server: Server) -> int:
+    """How many of the server's threads sleep in ``nanosleep`` right now. On SQLite
+    a connection waiting for the write lock does, between tries of its busy
+    handler; idle threads wait on a futex or in epoll instead (Linux /proc)."""
+    count = 0
+    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+        try:
+            count += (task / "wchan").read_text().strip() == "hrtimer_nanosleep"
+        except OSError:  # the thread ended meanwhile
+            continue
+    return count
+
+
 def test_a_retry_racing_its_original_gets_the_stored_message(
     database: DatabaseUnderTest, server: Server
 ) -> None:
@@ -694,14 +732,18 @@ def test_a_retry_racing_its_original_gets_the_stored_message(
         for t in senders:
             t.start()
         # Both must be past their duplicate check, waiting for the lock. PostgreSQL
-        # shows who waits; SQLite cannot, so give them time (well within its
-        # 10 s busy timeout).
+        # shows who waits on a lock. On SQLite the first waits for the write lock,
+        # sleeping in its busy handler between tries, which /proc shows; the other
+        # queues behind it for the app's write gate, which nothing outside shows
+        # (had it not checked yet, it finds the stored message: the same answers).
         deadline = time.monotonic() + 5
-        while database.dialect == "postgresql" and time.monotonic() < deadline:
-            if waiting_on_locks(database) >= 2:
+        while time.monotonic() < deadline:
+            if database.dialect == "postgresql":
+                if waiting_on_locks(database) >= 2:
+                    break
+            elif sleeping_threads(server) >= 1:
                 break
-            time.sleep(0.1)
-        time.sleep(0.3 if database.dialect == "postgresql" else 2.0)
+            time.sleep(0.02)
     for t in senders:
         t.join(30)
     statuses = sorted(a.status_code if isinstance(a, httpx.Response) else -1 for a in answers)

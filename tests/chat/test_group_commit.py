@@ -48,7 +48,12 @@ def test_sends_waiting_together_are_stored_in_one_batch(
     other = open_deal(client)
 
     async def run() -> None:
-        settings = Settings(database_url=database.url, data_dir=tmp_path, env="test")
+        settings = Settings(
+            database_url=database.url,
+            data_dir=tmp_path,
+            env="test",
+            password_hash_profile="cheapest",
+        )
         svc = await build_services(settings)
         try:
             buyer, seller, stranger = await _users(

@@ -6,17 +6,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
+import time
 
+import pytest
 from redis.asyncio import Redis
 
 from dongne.kit.hub import RedisHub
-from tests.redis_server import start_redis, stop_redis
+from tests.redis_server import RedisServer
 
 RESYNC = {"type": "resync"}
 
 
-async def test_after_a_redis_outage_every_listener_resyncs_once_it_is_back(redis: str) -> None:
+async def failed_retries(caplog: pytest.LogCaptureFixture, count: int, within: float) -> None:
+    """Wait until the hub has logged ``count`` failed resubscribe attempts."""
+    deadline = time.monotonic() + within
+    while True:
+        failed = [
+            r for r in caplog.records if r.getMessage().startswith("redis hub still unreachable")
+        ]
+        if len(failed) >= count:
+            return
+        assert time.monotonic() < deadline, f"{len(failed)} failed retries in {within} s"
+        await asyncio.sleep(0.05)
+
+
+async def test_after_a_redis_outage_every_listener_resyncs_once_it_is_back(
+    redis: str, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="dongne.kit.hub")
     prefix = f"test-{secrets.token_hex(4)}:"
     hub = RedisHub(redis, prefix=prefix)
     await hub.start()
@@ -28,17 +47,17 @@ async def test_after_a_redis_outage_every_listener_resyncs_once_it_is_back(redis
                 )
             assert await one.get(10) == {"type": "message", "seq": 1}
 
-            await asyncio.to_thread(stop_redis)
+            await asyncio.to_thread(redis_server.stop)
             try:
                 # Told at once that notices may be lost…
                 assert await one.get(10) == RESYNC
                 assert await two.get(10) == RESYNC
                 # …and not again while Redis stays away: each resync costs every
                 # open socket a database sweep, so retries must not ring them.
-                await asyncio.sleep(3)
+                await failed_retries(caplog, 2, within=30)
                 assert (one.queue.qsize(), two.queue.qsize()) == (0, 0)
             finally:
-                await asyncio.to_thread(start_redis)
+                await asyncio.to_thread(redis_server.start)
 
             # Once subscribed again, everyone re-reads what was rung meanwhile.
             assert await one.get(30) == RESYNC

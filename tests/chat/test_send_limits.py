@@ -96,6 +96,7 @@ def test_the_message_limit_holds_across_two_workers_group_commits(
             database_url=database.url,
             data_dir=tmp_path,
             env="test",
+            password_hash_profile="cheapest",
             redis_url=redis,
             message_limit_per_user="5/minute",
         )

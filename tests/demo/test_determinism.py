@@ -4,36 +4,27 @@ database gives the same events, in the same order, at the same times."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from dongne import migrate
 from dongne.config import Settings
 from dongne.demo.shops import open_shops
 from dongne.demo.simulation import simulate
-from tests.conftest import ROOT, DatabaseUnderTest, query
+from tests.conftest import DatabaseUnderTest, query
 
 END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def town(factory: object, data_dir: Path, seed: int) -> DatabaseUnderTest:
-    db: DatabaseUnderTest = factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
-    subprocess.run(
-        [sys.executable, "-m", "dongne.cli", "geo", "load"],
-        env={**os.environ, "DONGNE_DATABASE_URL": db.url, "DONGNE_ENV": "test"},
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
+def town(factory: Callable[[], DatabaseUnderTest], data_dir: Path, seed: int) -> DatabaseUnderTest:
+    db = factory()  # migrated, every neighbourhood loaded, nothing else
+    settings = Settings(
+        database_url=db.url, data_dir=data_dir, env="test", password_hash_profile="cheapest"
     )
-    settings = Settings(database_url=db.url, data_dir=data_dir, env="test")
 
     async def live() -> None:
         from dongne.app import build_services
@@ -59,15 +50,18 @@ def events(db: DatabaseUnderTest) -> list[tuple[object, ...]]:
 
 @pytest.fixture(scope="module")
 def seed5(
-    fresh_database_factory: object, tmp_path_factory: pytest.TempPathFactory
+    loaded_database_factory: Callable[[], DatabaseUnderTest],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> list[tuple[object, ...]]:
-    return events(town(fresh_database_factory, tmp_path_factory.mktemp("seed5"), seed=5))
+    return events(town(loaded_database_factory, tmp_path_factory.mktemp("seed5"), seed=5))
 
 
 def test_the_same_seed_gives_the_same_town(
-    seed5: list[tuple[object, ...]], fresh_database_factory: object, tmp_path: Path
+    seed5: list[tuple[object, ...]],
+    loaded_database_factory: Callable[[], DatabaseUnderTest],
+    tmp_path: Path,
 ) -> None:
-    again = events(town(fresh_database_factory, tmp_path, seed=5))
+    again = events(town(loaded_database_factory, tmp_path, seed=5))
     assert len(seed5) > 100
     assert again == seed5
     # the simulated clock put every event inside the simulated days, not at "now"
@@ -80,7 +74,9 @@ def test_the_same_seed_gives_the_same_town(
 
 
 def test_another_seed_gives_another_town(
-    seed5: list[tuple[object, ...]], fresh_database_factory: object, tmp_path: Path
+    seed5: list[tuple[object, ...]],
+    loaded_database_factory: Callable[[], DatabaseUnderTest],
+    tmp_path: Path,
 ) -> None:
-    other = events(town(fresh_database_factory, tmp_path, seed=6))
+    other = events(town(loaded_database_factory, tmp_path, seed=6))
     assert [r[1:3] for r in other] != [r[1:3] for r in seed5]

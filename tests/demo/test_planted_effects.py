@@ -15,11 +15,8 @@ import asyncio
 import csv
 import io
 import itertools
-import os
-import subprocess
-import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -29,14 +26,13 @@ import httpx
 import pytest
 from rich.console import Console
 
-from dongne import migrate
 from dongne.config import Settings
 from dongne.demo.effects import Effects
 from dongne.demo.simulation import DEMO_PASSWORD, Stats, simulate
 from dongne.insights import activity, concentration, demand, funnel, loyalty, prices, response
 from dongne.insights.engine import Filters, Result, latest_day, run
 from dongne.insights.export import export_events
-from tests.conftest import ROOT, DatabaseUnderTest, Server, start_server, stop_server
+from tests.conftest import DatabaseUnderTest, Server, start_server, stop_server
 
 USERS, DAYS, SEED = 60, 35, 11
 # A small town needs louder voices for the exit effect to show in 28 days:
@@ -63,19 +59,15 @@ class Town:
 
 
 @pytest.fixture(scope="module")
-def town(fresh_database_factory: object, tmp_path_factory: pytest.TempPathFactory) -> Town:
-    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
-    env = {**os.environ, "DONGNE_DATABASE_URL": db.url, "DONGNE_ENV": "test"}
-    subprocess.run(
-        [sys.executable, "-m", "dongne.cli", "geo", "load"],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
+def town(
+    loaded_database_factory: Callable[[], DatabaseUnderTest],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Town:
+    db = loaded_database_factory()  # migrated, every neighbourhood loaded, nothing else
     data_dir = tmp_path_factory.mktemp("town")
-    settings = Settings(database_url=db.url, data_dir=data_dir, env="test")
+    settings = Settings(
+        database_url=db.url, data_dir=data_dir, env="test", password_hash_profile="cheapest"
+    )
 
     async def live() -> Stats:
         from dongne.app import build_services

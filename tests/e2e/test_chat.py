@@ -9,6 +9,7 @@ import io
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, WebSocketRoute, expect
 
 from tests.conftest import Server
 from tests.e2e.conftest import NewContext, loaded_width
@@ -169,6 +170,48 @@ def test_a_buyer_asks_and_the_seller_answers_live(
     expect(rows.first).to_have_attribute("data-testid", f"chat-{conversation}")
 
 
+class SocketFrames:
+    """The chat socket's frames as a page sends and receives them (Playwright's
+    websocket events, which are delivered while Playwright waits)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.log: list[tuple[str, dict[str, object]]] = []
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws: WebSocket) -> None:
+        if not ws.url.endswith("/ws"):
+            return
+        ws.on("framesent", lambda payload: self._add("sent", payload))
+        ws.on("framereceived", lambda payload: self._add("received", payload))
+
+    def _add(self, direction: str, payload: str | bytes) -> None:
+        frame = json.loads(payload)
+        if isinstance(frame, dict):
+            self.log.append((direction, frame))
+
+    def wait_for_answer_to(self, sent: dict[str, object], timeout: float = 15.0) -> None:
+        """Wait until the page has sent a frame containing ``sent`` and then
+        received a frame of the same type: the server's answer to it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            at = next(
+                (
+                    i
+                    for i, (direction, frame) in enumerate(self.log)
+                    if direction == "sent" and sent.items() <= frame.items()
+                ),
+                None,
+            )
+            if at is not None and any(
+                direction == "received" and frame.get("type") == sent["type"]
+                for direction, frame in self.log[at + 1 :]
+            ):
+                return
+            assert time.monotonic() < deadline, f"no answer to {sent} in {timeout} s: {self.log}"
+            self.page.wait_for_timeout(50)  # lets Playwright deliver the socket's events
+
+
 def test_messages_sent_while_the_buyer_is_offline_arrive_once_and_in_order(
     new_context: NewContext, server: Server, client: httpx.Client
 ) -> None:
@@ -189,11 +232,13 @@ def test_messages_sent_while_the_buyer_is_offline_arrive_once_and_in_order(
         expect(say(seller_page, text)).to_have_attribute("data-state", "sent")
     expect(theirs(buyer_page)).to_have_count(0)
 
+    frames = SocketFrames(buyer_page)
     buyer_context.set_offline(False)
     expect(theirs(buyer_page)).to_have_text(sent)
     expect(buyer_page.get_by_test_id("connecting")).to_be_hidden()
-    # Nothing twice, even after the socket has been quiet for a while.
-    buyer_page.wait_for_timeout(1500)
+    # Nothing twice, even once the server has answered the read receipt the page
+    # sent for what it caught up on: whatever the reconnect brought came before.
+    frames.wait_for_answer_to({"type": "read", "conversation_id": conversation, "seq": 6})
     expect(theirs(buyer_page)).to_have_text(sent)
     seqs = buyer_page.locator("li.msg").evaluate_all("els => els.map(e => Number(e.dataset.seq))")
     assert seqs == list(range(1, 7))

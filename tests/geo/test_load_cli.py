@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from dongne import migrate
 from tests.conftest import ROOT, DatabaseUnderTest, query
 
 PARIS = """dnid,dnname,dnlatitude,dnlongitude,dnradius
@@ -31,10 +31,9 @@ def load(db: DatabaseUnderTest, path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_foreign_csv_loads_with_its_ranges(
-    fresh_database_factory: object, tmp_path: Path
+    migrated_database_factory: Callable[[], DatabaseUnderTest], tmp_path: Path
 ) -> None:
-    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
+    db = migrated_database_factory()
     csv = tmp_path / "paris.csv"
     csv.write_text(PARIS, encoding="utf-8")
     run = load(db, csv)
@@ -59,12 +58,11 @@ def test_a_foreign_csv_loads_with_its_ranges(
 
 
 def test_a_reload_keeps_the_neighbourhoods_people_chose(
-    fresh_database_factory: object, tmp_path: Path
+    migrated_database_factory: Callable[[], DatabaseUnderTest], tmp_path: Path
 ) -> None:
     """A neighbourhood the new data lacks is dropped, unless an account chose it
     (accounts tells the loader which: the command asks it)."""
-    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
+    db = migrated_database_factory()
     csv = tmp_path / "paris.csv"
     csv.write_text(PARIS, encoding="utf-8")
     assert load(db, csv).returncode == 0

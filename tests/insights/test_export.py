@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,6 @@ import duckdb
 import pytest
 from sqlalchemy import insert
 
-from dongne import migrate
 from dongne.db import Database
 from dongne.events import Event, anonymise_user_events
 from tests.conftest import ROOT, DatabaseUnderTest
@@ -26,10 +26,8 @@ EXPORT = [sys.executable, "-m", "dongne.cli", "events", "export"]
 
 
 @pytest.fixture
-def scratch(fresh_database_factory: object) -> DatabaseUnderTest:
-    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
-    return db
+def scratch(migrated_database_factory: Callable[[], DatabaseUnderTest]) -> DatabaseUnderTest:
+    return migrated_database_factory()
 
 
 def add_events(url: str, start: int, count: int, step_minutes: int = 3) -> None:

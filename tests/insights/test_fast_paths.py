@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import insert
 
-from dongne import migrate
 from dongne.db import Database
 from dongne.events import Event, anonymise_user_events
 from dongne.insights import concentration, funnel
@@ -203,10 +203,8 @@ def _activity_matches_events(root: Path) -> None:
 
 
 @pytest.fixture
-def scratch(fresh_database_factory: object) -> DatabaseUnderTest:
-    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
-    return db
+def scratch(migrated_database_factory: Callable[[], DatabaseUnderTest]) -> DatabaseUnderTest:
+    return migrated_database_factory()
 
 
 def test_activity_files_stay_exact_through_crashes_and_anonymisation(

@@ -5,12 +5,12 @@ support CSAT is those customers' ratings only."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
 
-from dongne import migrate
 from dongne.db import Database
 from dongne.events import Event
 from dongne.insights import loyalty
@@ -22,10 +22,9 @@ AT = datetime(2026, 10, 1, 3, tzinfo=UTC)
 
 
 def test_only_the_platforms_own_inquiries_and_ratings_count_as_support_voice(
-    fresh_database_factory: object, tmp_path: Path
+    migrated_database_factory: Callable[[], DatabaseUnderTest], tmp_path: Path
 ) -> None:
-    db: DatabaseUnderTest = fresh_database_factory()  # type: ignore[operator]
-    migrate.upgrade(db.url)
+    db = migrated_database_factory()
     rows = [
         # Two customers write to the 고객센터, one to a shop; an agent answers three times.
         ("inquiry_started", 1, {"inbox_id": 1, "conversation_id": 1, "support": True}),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 
@@ -10,8 +9,6 @@ import pytest
 
 from dongne.kit.errors import RateLimited
 from dongne.kit.ratelimit import RateLimits
-
-REDIS_URL = os.environ.get("DONGNE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 async def test_memory_limits_count_per_key() -> None:
@@ -24,10 +21,10 @@ async def test_memory_limits_count_per_key() -> None:
     await limits.hit("3/minute", "login", "b@example.com")  # another key is unaffected
 
 
-async def test_two_workers_share_one_budget_through_redis() -> None:
+async def test_two_workers_share_one_budget_through_redis(redis: str) -> None:
     prefix = f"dongne-test-{secrets.token_hex(4)}"
-    worker_a = RateLimits(REDIS_URL, prefix=prefix)
-    worker_b = RateLimits(REDIS_URL, prefix=prefix)
+    worker_a = RateLimits(redis, prefix=prefix)
+    worker_b = RateLimits(redis, prefix=prefix)
     await worker_a.hit("4/minute", "login-ip", "198.51.100.7")
     await worker_b.hit("4/minute", "login-ip", "198.51.100.7")
     await worker_a.hit("4/minute", "login-ip", "198.51.100.7")
