@@ -90,7 +90,7 @@ async def build_services(settings: Settings) -> Services:
         log.warning("no DONGNE_SMTP_URL: mail is written to %s/mail/", settings.data_dir)
 
     async def invitation_mail(session: AsyncSession, payload: dict[str, Any]) -> None:
-        await send_invitation_mail(session, mailer, settings, payload)
+        await send_invitation_mail(session, db, mailer, settings, payload)
 
     return Services(
         settings=settings,

@@ -4,6 +4,7 @@ request commits."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -25,7 +26,7 @@ from dongne.business.models import (
 from dongne.business.service import access_managed_business_by_id, member_role
 from dongne.config import Settings
 from dongne.context import Ctx
-from dongne.db import AfterCommit, on_commit, utcnow
+from dongne.db import AfterCommit, Database, on_commit, utcnow
 from dongne.kit.errors import Conflict, NotFound
 from dongne.kit.i18n import N_
 from dongne.kit.mail import Mailer, compose
@@ -34,6 +35,9 @@ from dongne.scheduler import enqueue
 
 INVITATION_DAYS = 14
 INVITATION_MAIL = "staff_invitation_mail"  # the scheduled job's kind
+MAIL_RETRY = timedelta(minutes=1)
+
+log = logging.getLogger(__name__)
 
 
 async def invite_staff(ctx: Ctx, business_id: int, email: str) -> BusinessInvitation:
@@ -95,11 +99,19 @@ def _wake_scheduler(ctx: Ctx) -> AfterCommit:
 
 
 async def send_invitation_mail(
-    db: AsyncSession, mailer: Mailer, settings: Settings, payload: dict[str, Any]
+    db: AsyncSession,
+    database: Database,
+    mailer: Mailer,
+    settings: Settings,
+    payload: dict[str, Any],
 ) -> None:
     """The scheduled job: a fresh token (only its digest is kept, so a link from an
-    earlier mail stops working) and the mail that carries it. A failed delivery
-    raises; the job is then tried again."""
+    earlier mail stops working) and the mail that carries it.
+
+    The mail leaves only after the token is committed: sent earlier, a quick
+    reader could follow the link before the token exists and get a 404. A failed
+    delivery queues the job again (in ``database``, a transaction of its own),
+    which mails a fresh token."""
     invitation = await db.get(BusinessInvitation, payload["invitation_id"])
     now = utcnow()
     if (
@@ -128,8 +140,18 @@ async def send_invitation_mail(
         f"and accept with the account you are signed in with. It expires in {days} days.\n"
     )
     subject = f"[동네] '{business.name}' 직원 초대 / staff invitation"
-    await db.flush()  # the new token is stored before the mail that carries it leaves
-    await mailer.send(compose(settings.mail_from, invitation.email, subject, body))
+    message = compose(settings.mail_from, invitation.email, subject, body)
+    invitation_id = invitation.id
+
+    async def deliver() -> None:
+        try:
+            await mailer.send(message)
+        except Exception:
+            log.warning("invitation %s: mail not delivered; trying again", invitation_id)
+            async with database.transaction() as again:
+                await enqueue(again, INVITATION_MAIL, utcnow() + MAIL_RETRY, **payload)
+
+    on_commit(db, deliver)
     events.record(
         db,
         "staff_invitation_mailed",
