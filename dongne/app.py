@@ -38,6 +38,7 @@ from dongne.inbox import pages as inbox_pages
 from dongne.insights import pages as insights_pages
 from dongne.kit.errors import install_error_handlers
 from dongne.kit.hub import Hub, make_hub
+from dongne.kit.inputs import refuse_control_characters
 from dongne.kit.jobs import Jobs
 from dongne.kit.mail import Mailer, make_mailer
 from dongne.kit.media import LocalMediaStorage
@@ -150,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="A hyperlocal second-hand marketplace: buy, sell and share with neighbours.",
         lifespan=lifespan,
-        dependencies=[Depends(check_csrf)],
+        dependencies=[Depends(check_csrf), Depends(refuse_control_characters)],
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served below from vendored files: no page loads from another host
         redoc_url=None,

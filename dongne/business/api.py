@@ -24,6 +24,7 @@ from dongne.business.schemas import (
     VerifyIn,
 )
 from dongne.kit.i18n import gettext
+from dongne.kit.ids import Id
 from dongne.listings.queries import range_targets
 from dongne.listings.service import viewer_place
 from dongne.trust.moderation.blocks import hidden_sellers
@@ -51,20 +52,20 @@ async def create(data: BusinessIn, ctx: CtxDep) -> BusinessOut:
 
 
 @router.get("/businesses/{business_id}")
-async def detail(business_id: int, ctx: CtxDep) -> BusinessOut:
+async def detail(business_id: Id, ctx: CtxDep) -> BusinessOut:
     business = await service.access_business_by_id(ctx, business_id)
     return await queries.business_out(ctx, business)
 
 
 @router.put("/businesses/{business_id}")
-async def edit(business_id: int, data: BusinessIn, ctx: CtxDep) -> BusinessOut:
+async def edit(business_id: Id, data: BusinessIn, ctx: CtxDep) -> BusinessOut:
     """Owner only. Replaces photos and the price list; a new neighbourhood must be verified again."""
     business = await service.update_business(ctx, business_id, data)
     return await queries.business_out(ctx, business)
 
 
 @router.post("/businesses/{business_id}/verify")
-async def verify(business_id: int, data: VerifyIn, ctx: CtxDep) -> BusinessOut:
+async def verify(business_id: Id, data: VerifyIn, ctx: CtxDep) -> BusinessOut:
     """가게 위치 인증: the device's position must lie in the shop's neighbourhood.
     Checked and forgotten, never stored."""
     business = await service.verify_business(ctx, business_id, data.latitude, data.longitude)
@@ -72,13 +73,13 @@ async def verify(business_id: int, data: VerifyIn, ctx: CtxDep) -> BusinessOut:
 
 
 @router.get("/businesses/{business_id}/hours")
-async def hours(business_id: int, ctx: CtxDep) -> HoursOut:
+async def hours(business_id: Id, ctx: CtxDep) -> HoursOut:
     business = await service.access_business_by_id(ctx, business_id)
     return queries.hours_out(await queries.schedule_of(ctx.db, business.id))
 
 
 @router.put("/businesses/{business_id}/hours")
-async def set_hours(business_id: int, data: HoursIn, ctx: CtxDep) -> HoursOut:
+async def set_hours(business_id: Id, data: HoursIn, ctx: CtxDep) -> HoursOut:
     """Owner only: every range (several per weekday; closing at or before opening
     means the next day) and the holidays, replaced at once."""
     business = await service.set_hours(ctx, business_id, data)
@@ -86,7 +87,7 @@ async def set_hours(business_id: int, data: HoursIn, ctx: CtxDep) -> HoursOut:
 
 
 @router.get("/businesses/{business_id}/members")
-async def members(business_id: int, ctx: CtxDep) -> list[MemberOut]:
+async def members(business_id: Id, ctx: CtxDep) -> list[MemberOut]:
     business, _ = await service.access_managed_business_by_id(ctx, business_id, owner_only=False)
     return await queries.members(ctx.db, business.id)
 
@@ -94,20 +95,20 @@ async def members(business_id: int, ctx: CtxDep) -> list[MemberOut]:
 @router.delete(
     "/businesses/{business_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT
 )
-async def remove_member(business_id: int, user_id: int, ctx: CtxDep) -> Response:
+async def remove_member(business_id: Id, user_id: Id, ctx: CtxDep) -> Response:
     """The owner removes staff, or staff leave (their own id)."""
     await staff.remove_member(ctx, business_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/businesses/{business_id}/invitations")
-async def invitations(business_id: int, ctx: CtxDep) -> list[InvitationOut]:
+async def invitations(business_id: Id, ctx: CtxDep) -> list[InvitationOut]:
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
     return await queries.pending_invitations(ctx.db, business.id)
 
 
 @router.post("/businesses/{business_id}/invitations", status_code=status.HTTP_201_CREATED)
-async def invite(business_id: int, data: InviteIn, ctx: CtxDep) -> InvitationOut:
+async def invite(business_id: Id, data: InviteIn, ctx: CtxDep) -> InvitationOut:
     """Owner only: invite staff by email (valid 14 days). A mail with a link goes
     out at once; whoever opens it accepts with the account they are signed in
     with. Inviting a pending address again sends a new link (the old one stops
@@ -121,7 +122,7 @@ async def invite(business_id: int, data: InviteIn, ctx: CtxDep) -> InvitationOut
     "/businesses/{business_id}/invitations/{invitation_id}",
     status_code=status.HTTP_204_NO_CONTENT,
 )
-async def revoke(business_id: int, invitation_id: int, ctx: CtxDep) -> Response:
+async def revoke(business_id: Id, invitation_id: Id, ctx: CtxDep) -> Response:
     await staff.revoke_invitation(ctx, business_id, invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -148,28 +149,28 @@ async def following(ctx: CtxDep) -> list[BusinessCard]:
 
 
 @router.put("/businesses/{business_id}/follow", status_code=status.HTTP_204_NO_CONTENT)
-async def follow(business_id: int, ctx: CtxDep) -> Response:
+async def follow(business_id: Id, ctx: CtxDep) -> Response:
     business = await service.access_business_by_id(ctx, business_id)
     await service.set_following(ctx, business, True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/businesses/{business_id}/follow", status_code=status.HTTP_204_NO_CONTENT)
-async def unfollow(business_id: int, ctx: CtxDep) -> Response:
+async def unfollow(business_id: Id, ctx: CtxDep) -> Response:
     business = await service.access_business_by_id(ctx, business_id)
     await service.set_following(ctx, business, False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/businesses/{business_id}/posts")
-async def posts(business_id: int, ctx: CtxDep, cursor: Cursor = None) -> PostPage:
+async def posts(business_id: Id, ctx: CtxDep, cursor: Cursor = None) -> PostPage:
     business = await service.access_business_by_id(ctx, business_id)
     items, more = await queries.business_posts(ctx.db, ctx.svc.media, business.id, cursor)
     return PostPage(items=items, next_cursor=more)
 
 
 @router.post("/businesses/{business_id}/posts", status_code=status.HTTP_201_CREATED)
-async def create_post(business_id: int, data: PostIn, ctx: CtxDep) -> PostOut:
+async def create_post(business_id: Id, data: PostIn, ctx: CtxDep) -> PostOut:
     """소식: owner or staff of a verified shop. It reaches the feeds of
     neighbours whose range covers the shop."""
     post = await service.create_post(ctx, business_id, data)
@@ -178,7 +179,7 @@ async def create_post(business_id: int, data: PostIn, ctx: CtxDep) -> PostOut:
 
 
 @router.delete("/businesses/{business_id}/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_post(business_id: int, post_id: int, ctx: CtxDep) -> Response:
+async def delete_post(business_id: Id, post_id: Id, ctx: CtxDep) -> Response:
     await service.delete_post(ctx, business_id, post_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -18,6 +18,7 @@ from dongne.business.models import (
     MAX_PRICE_ITEMS,
 )
 from dongne.kit.i18n import N_
+from dongne.kit.ids import Id
 
 _PHONE = re.compile(r"^\+?[0-9][0-9-]{6,18}[0-9]$")
 
@@ -66,7 +67,7 @@ class BusinessIn(BaseModel):
     show_phone: bool = False
     # Where the shop is; by default the owner's active neighbourhood.
     neighbourhood_id: str | None = Field(default=None, max_length=32)
-    photo_ids: list[int] = Field(default_factory=list, max_length=MAX_PHOTOS)
+    photo_ids: list[Id] = Field(default_factory=list, max_length=MAX_PHOTOS)
     price_list: list[PriceItemIn] = Field(default_factory=list, max_length=MAX_PRICE_ITEMS)
 
     @field_validator("name")

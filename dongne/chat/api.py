@@ -16,19 +16,20 @@ from dongne.chat.schemas import (
     ReadIn,
     SendResult,
 )
+from dongne.kit.ids import MAX_ID, Id
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 
-async def _one(ctx: Ctx, conversation_id: int) -> ConversationOut:
+async def _one(ctx: Ctx, conversation_id: Id) -> ConversationOut:
     user = ctx.require_user()
     outs = await queries.conversation_outs(ctx.db, ctx.svc.media, user.id, [conversation_id])
     return outs[0]
 
 
 @router.post("/listings/{listing_id}/chat")
-async def start(listing_id: int, ctx: CtxDep) -> ConversationOut:
+async def start(listing_id: Id, ctx: CtxDep) -> ConversationOut:
     """채팅하기: the buyer's conversation about this listing (created on first use)."""
     conversation = await service.start_conversation(ctx, listing_id)
     return await _one(ctx, conversation.id)
@@ -48,17 +49,17 @@ async def unread(ctx: CtxDep) -> dict[str, int]:
 
 
 @router.get("/chats/{conversation_id}")
-async def detail(conversation_id: int, ctx: CtxDep) -> ConversationOut:
+async def detail(conversation_id: Id, ctx: CtxDep) -> ConversationOut:
     await service.access_conversation_by_id(ctx, conversation_id)
     return await _one(ctx, conversation_id)
 
 
 @router.get("/chats/{conversation_id}/messages")
 async def messages(
-    conversation_id: int,
+    conversation_id: Id,
     ctx: CtxDep,
-    after: Annotated[int | None, Query(ge=0)] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[MessageOut]:
     """Messages by sequence: ``after`` for what is new (resuming), ``before``
@@ -72,9 +73,7 @@ async def messages(
 
 
 @router.post("/chats/{conversation_id}/messages")
-async def send(
-    conversation_id: int, data: MessageIn, ctx: CtxDep, response: Response
-) -> SendResult:
+async def send(conversation_id: Id, data: MessageIn, ctx: CtxDep, response: Response) -> SendResult:
     """Send a message. ``client_id`` makes it idempotent: a retry returns the
     stored message (200) instead of storing it twice (201)."""
     message, created = await service.send_message(
@@ -86,46 +85,44 @@ async def send(
 
 
 @router.post("/chats/{conversation_id}/read", status_code=status.HTTP_204_NO_CONTENT)
-async def read(conversation_id: int, data: ReadIn, ctx: CtxDep) -> Response:
+async def read(conversation_id: Id, data: ReadIn, ctx: CtxDep) -> Response:
     await service.mark_read(ctx, conversation_id, data.seq)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/chats/{conversation_id}/appointment")
-async def set_appointment(
-    conversation_id: int, data: AppointmentIn, ctx: CtxDep
-) -> ConversationOut:
+async def set_appointment(conversation_id: Id, data: AppointmentIn, ctx: CtxDep) -> ConversationOut:
     """약속 잡기 (date, time, place); ``reserve`` (seller only) marks the listing 예약중."""
     await service.set_appointment(ctx, conversation_id, data.meet_at, data.place, data.reserve)
     return await _one(ctx, conversation_id)
 
 
 @router.delete("/chats/{conversation_id}/appointment", status_code=status.HTTP_204_NO_CONTENT)
-async def cancel_appointment(conversation_id: int, ctx: CtxDep) -> Response:
+async def cancel_appointment(conversation_id: Id, ctx: CtxDep) -> Response:
     await service.cancel_appointment(ctx, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/chats/{conversation_id}/mute")
-async def mute(conversation_id: int, data: MuteIn, ctx: CtxDep) -> ConversationOut:
+async def mute(conversation_id: Id, data: MuteIn, ctx: CtxDep) -> ConversationOut:
     await service.set_muted(ctx, conversation_id, data.muted)
     return await _one(ctx, conversation_id)
 
 
 @router.post("/chats/{conversation_id}/leave", status_code=status.HTTP_204_NO_CONTENT)
-async def leave(conversation_id: int, ctx: CtxDep) -> Response:
+async def leave(conversation_id: Id, ctx: CtxDep) -> Response:
     await service.leave(ctx, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/chats/{conversation_id}/block", status_code=status.HTTP_204_NO_CONTENT)
-async def block(conversation_id: int, ctx: CtxDep) -> Response:
+async def block(conversation_id: Id, ctx: CtxDep) -> Response:
     """Block the other person: they can no longer message you or start a chat."""
     await service.block_in_conversation(ctx, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/blocks/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def unblock(user_id: int, ctx: CtxDep) -> Response:
+async def unblock(user_id: Id, ctx: CtxDep) -> Response:
     await service.unblock_user(ctx, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

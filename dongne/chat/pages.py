@@ -16,6 +16,7 @@ from dongne.chat import queries, service
 from dongne.chat.models import PHOTO, SYSTEM
 from dongne.chat.schemas import ConversationOut, MessageOut
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import MAX_ID, Id
 from dongne.kit.templating import SEOUL, environment, render
 from dongne.listings.models import STATUSES
 from dongne.listings.pages import verification_needed  # also registers ago, won, status_name
@@ -195,7 +196,7 @@ _env.globals.update(
 
 
 @router.post("/listings/{listing_id}/chat")
-async def start(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def start(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     """The buyer's 채팅하기: open (or reopen) their conversation about the listing."""
     ctx.require_user()
     try:
@@ -212,7 +213,7 @@ async def start(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 async def chat_list(
     request: Request,
     ctx: CtxDep,
-    listing: Annotated[int | None, Query(ge=1)] = None,
+    listing: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     user = ctx.require_user()
     if listing is None:
@@ -245,7 +246,7 @@ async def chat_list(
 
 
 @router.get("/chats/{conversation_id}/row")
-async def chat_row(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def chat_row(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     """One row of the chat list, for the list page to insert or refresh live."""
     user = ctx.require_user()
     await service.access_conversation_by_id(ctx, conversation_id)
@@ -259,7 +260,7 @@ async def chat_row(request: Request, ctx: CtxDep, conversation_id: int) -> Respo
 
 
 @router.get("/chats/{conversation_id}")
-async def room(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def room(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     user = ctx.require_user()
     conversation, me = await service.access_conversation_by_id(ctx, conversation_id)
     chat = (await queries.conversation_outs(ctx.db, ctx.svc.media, user.id, [conversation.id]))[0]
@@ -298,12 +299,12 @@ async def room(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
     return await render_page(request, ctx, "chat/room.html", context)
 
 
-def _back(conversation_id: int) -> RedirectResponse:
+def _back(conversation_id: Id) -> RedirectResponse:
     return RedirectResponse(f"/chats/{conversation_id}", status_code=303)
 
 
 @router.post("/chats/{conversation_id}/send")
-async def send(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def send(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     """The composer without scripts: a plain form post (its client_id, chosen
     when the page was rendered, keeps a double submit from sending twice)."""
     form = await request.form()
@@ -317,26 +318,26 @@ async def send(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
 
 
 @router.post("/chats/{conversation_id}/mute")
-async def mute(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def mute(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     form = await request.form()
     await service.set_muted(ctx, conversation_id, form.get("muted") == "1")
     return _back(conversation_id)
 
 
 @router.post("/chats/{conversation_id}/block")
-async def block(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def block(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     await service.block_in_conversation(ctx, conversation_id)
     return _back(conversation_id)
 
 
 @router.post("/chats/{conversation_id}/unblock")
-async def unblock(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def unblock(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     conversation, _me = await service.access_conversation_by_id(ctx, conversation_id)
     await service.unblock_user(ctx, service.other_side(conversation, ctx.require_user().id))
     return _back(conversation_id)
 
 
 @router.post("/chats/{conversation_id}/leave")
-async def leave(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def leave(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     await service.leave(ctx, conversation_id)
     return RedirectResponse("/chats", status_code=303)

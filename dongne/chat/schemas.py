@@ -7,17 +7,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dongne.kit.ids import MAX_ID, Id
+
 
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     client_id: str = Field(min_length=1, max_length=64)
     body: str = Field(default="", max_length=4000)
-    photo_id: int | None = None
+    photo_id: Id | None = None
 
 
 class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_ID)
 
 
 class MuteIn(BaseModel):

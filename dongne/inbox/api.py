@@ -35,6 +35,7 @@ from dongne.inbox.schemas import (
     SupportInquiryIn,
 )
 from dongne.kit.hub import Notice
+from dongne.kit.ids import MAX_ID, Id
 from dongne.kit.sse import doorbell_stream
 from dongne.web import Ctx, CtxDep, authenticated_user_id, services
 
@@ -57,7 +58,7 @@ async def _inbox_of(ctx: Ctx, c: InboxConversation) -> Inbox:
 
 
 @router.post("/businesses/{business_id}/inquiries", status_code=status.HTTP_201_CREATED)
-async def start_business_inquiry(business_id: int, ctx: CtxDep) -> ConversationOut:
+async def start_business_inquiry(business_id: Id, ctx: CtxDep) -> ConversationOut:
     c = await service.start_business_inquiry(ctx, business_id)
     return await _one(ctx, await _inbox_of(ctx, c), c, customer=True)
 
@@ -78,14 +79,14 @@ async def my_inquiries(ctx: CtxDep) -> list[ConversationOut]:
 
 
 @router.get("/inquiries/{conversation_id}")
-async def inquiry(conversation_id: int, ctx: CtxDep) -> ConversationOut:
+async def inquiry(conversation_id: Id, ctx: CtxDep) -> ConversationOut:
     c = await service.access_inquiry_by_id(ctx, conversation_id)
     return await _one(ctx, await _inbox_of(ctx, c), c, customer=True)
 
 
 @router.get("/inquiries/{conversation_id}/messages")
 async def inquiry_messages(
-    conversation_id: int, ctx: CtxDep, after: Annotated[int, Query(ge=0)] = 0
+    conversation_id: Id, ctx: CtxDep, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
 ) -> list[MessageOut]:
     c = await service.access_inquiry_by_id(ctx, conversation_id)
     rows = await queries.messages_after(ctx.db, c.id, after, for_customer=True)
@@ -94,7 +95,7 @@ async def inquiry_messages(
 
 @router.post("/inquiries/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
 async def send_inquiry_message(
-    conversation_id: int, data: MessageIn, ctx: CtxDep, response: Response
+    conversation_id: Id, data: MessageIn, ctx: CtxDep, response: Response
 ) -> MessageOut:
     message, new = await service.send_as_customer(ctx, conversation_id, data.client_id, data.body)
     if not new:
@@ -104,7 +105,7 @@ async def send_inquiry_message(
 
 
 @router.post("/inquiries/{conversation_id}/csat")
-async def rate(conversation_id: int, data: CsatIn, ctx: CtxDep) -> ConversationOut:
+async def rate(conversation_id: Id, data: CsatIn, ctx: CtxDep) -> ConversationOut:
     c = await service.rate(ctx, conversation_id, data.score, data.comment)
     return await _one(ctx, await _inbox_of(ctx, c), c, customer=True)
 
@@ -124,7 +125,7 @@ async def inboxes(ctx: CtxDep) -> list[InboxOut]:
 
 
 @router.get("/businesses/{business_id}/inbox")
-async def business_inbox(business_id: int, ctx: CtxDep) -> InboxOut:
+async def business_inbox(business_id: Id, ctx: CtxDep) -> InboxOut:
     """The business's inbox (created on first use), for its owner and staff."""
     from dongne.business.service import access_managed_business_by_id
 
@@ -135,7 +136,7 @@ async def business_inbox(business_id: int, ctx: CtxDep) -> InboxOut:
 
 @router.get("/inboxes/{inbox_id}/conversations")
 async def conversations(
-    inbox_id: int,
+    inbox_id: Id,
     ctx: CtxDep,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     assignee: Annotated[str | None, Query(pattern=r"^(me|none|\d{1,18})$")] = None,
@@ -163,7 +164,9 @@ async def conversations(
 
 
 @router.get("/inboxes/{inbox_id}/changes")
-async def changes(inbox_id: int, ctx: CtxDep, after: Annotated[int, Query(ge=0)] = 0) -> ChangesOut:
+async def changes(
+    inbox_id: Id, ctx: CtxDep, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
+) -> ChangesOut:
     """Conversations changed since version ``after``, oldest change first."""
     inbox = await service.access_inbox_by_id(ctx, inbox_id)
     rows = await queries.changes_after(ctx.db, inbox, after)
@@ -172,7 +175,7 @@ async def changes(inbox_id: int, ctx: CtxDep, after: Annotated[int, Query(ge=0)]
 
 
 @router.get("/inboxes/{inbox_id}/conversations/{conversation_id}")
-async def conversation(inbox_id: int, conversation_id: int, ctx: CtxDep) -> ConversationDetail:
+async def conversation(inbox_id: Id, conversation_id: Id, ctx: CtxDep) -> ConversationDetail:
     inbox, c = await service.access_agent_conversation_by_id(ctx, inbox_id, conversation_id)
     messages = await queries.messages_after(ctx.db, c.id, 0, for_customer=False)
     history = await queries.customer_history(ctx.db, inbox, c.customer_id, exclude=c.id)
@@ -190,7 +193,10 @@ async def conversation(inbox_id: int, conversation_id: int, ctx: CtxDep) -> Conv
 
 @router.get("/inboxes/{inbox_id}/conversations/{conversation_id}/messages")
 async def agent_messages(
-    inbox_id: int, conversation_id: int, ctx: CtxDep, after: Annotated[int, Query(ge=0)] = 0
+    inbox_id: Id,
+    conversation_id: Id,
+    ctx: CtxDep,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[MessageOut]:
     inbox, c = await service.access_agent_conversation_by_id(ctx, inbox_id, conversation_id)
     rows = await queries.messages_after(ctx.db, c.id, after, for_customer=False)
@@ -202,7 +208,7 @@ async def agent_messages(
     status_code=status.HTTP_201_CREATED,
 )
 async def send_agent_message(
-    inbox_id: int, conversation_id: int, data: AgentMessageIn, ctx: CtxDep, response: Response
+    inbox_id: Id, conversation_id: Id, data: AgentMessageIn, ctx: CtxDep, response: Response
 ) -> MessageOut:
     message, new = await service.send_as_agent(
         ctx,
@@ -220,16 +226,14 @@ async def send_agent_message(
 
 
 @router.post("/inboxes/{inbox_id}/conversations/{conversation_id}/assign")
-async def assign(
-    inbox_id: int, conversation_id: int, data: AssignIn, ctx: CtxDep
-) -> ConversationOut:
+async def assign(inbox_id: Id, conversation_id: Id, data: AssignIn, ctx: CtxDep) -> ConversationOut:
     c = await service.assign(ctx, inbox_id, conversation_id, data.assignee_id)
     return await _one(ctx, await _inbox_of(ctx, c), c)
 
 
 @router.post("/inboxes/{inbox_id}/conversations/{conversation_id}/status")
 async def set_status(
-    inbox_id: int, conversation_id: int, data: StatusIn, ctx: CtxDep
+    inbox_id: Id, conversation_id: Id, data: StatusIn, ctx: CtxDep
 ) -> ConversationOut:
     c = await service.set_status(ctx, inbox_id, conversation_id, data.status, data.snoozed_until)
     return await _one(ctx, await _inbox_of(ctx, c), c)
@@ -237,20 +241,20 @@ async def set_status(
 
 @router.put("/inboxes/{inbox_id}/conversations/{conversation_id}/labels")
 async def set_labels(
-    inbox_id: int, conversation_id: int, data: LabelsIn, ctx: CtxDep
+    inbox_id: Id, conversation_id: Id, data: LabelsIn, ctx: CtxDep
 ) -> ConversationOut:
     c = await service.set_labels(ctx, inbox_id, conversation_id, data.labels)
     return await _one(ctx, await _inbox_of(ctx, c), c)
 
 
 @router.get("/inboxes/{inbox_id}/saved-replies")
-async def saved_replies(inbox_id: int, ctx: CtxDep) -> list[SavedReplyOut]:
+async def saved_replies(inbox_id: Id, ctx: CtxDep) -> list[SavedReplyOut]:
     inbox = await service.access_inbox_by_id(ctx, inbox_id)
     return await queries.saved_replies(ctx.db, inbox.id)
 
 
 @router.post("/inboxes/{inbox_id}/saved-replies", status_code=status.HTTP_201_CREATED)
-async def create_saved_reply(inbox_id: int, data: SavedReplyIn, ctx: CtxDep) -> SavedReplyOut:
+async def create_saved_reply(inbox_id: Id, data: SavedReplyIn, ctx: CtxDep) -> SavedReplyOut:
     r = await service.create_saved_reply(ctx, inbox_id, data.shortcut, data.body)
     return SavedReplyOut(id=r.id, shortcut=r.shortcut, body=r.body)
 
@@ -258,7 +262,7 @@ async def create_saved_reply(inbox_id: int, data: SavedReplyIn, ctx: CtxDep) -> 
 @router.delete(
     "/inboxes/{inbox_id}/saved-replies/{reply_id}", status_code=status.HTTP_204_NO_CONTENT
 )
-async def delete_saved_reply(inbox_id: int, reply_id: int, ctx: CtxDep) -> Response:
+async def delete_saved_reply(inbox_id: Id, reply_id: Id, ctx: CtxDep) -> Response:
     await service.delete_saved_reply(ctx, inbox_id, reply_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -278,19 +282,19 @@ async def settings_out(ctx: Ctx, inbox: Inbox) -> SettingsOut:
 
 
 @router.get("/inboxes/{inbox_id}/settings")
-async def get_settings(inbox_id: int, ctx: CtxDep) -> SettingsOut:
+async def get_settings(inbox_id: Id, ctx: CtxDep) -> SettingsOut:
     return await settings_out(ctx, await service.access_inbox_by_id(ctx, inbox_id))
 
 
 @router.put("/inboxes/{inbox_id}/settings")
-async def put_settings(inbox_id: int, data: SettingsIn, ctx: CtxDep) -> SettingsOut:
+async def put_settings(inbox_id: Id, data: SettingsIn, ctx: CtxDep) -> SettingsOut:
     inbox = await service.update_settings(ctx, inbox_id, **data.model_dump())
     return await settings_out(ctx, inbox)
 
 
 @router.get("/inboxes/{inbox_id}/report")
 async def report(
-    inbox_id: int,
+    inbox_id: Id,
     ctx: CtxDep,
     days: Annotated[int, Query(ge=1, le=365)] = 30,
     business_hours: bool = False,
@@ -315,7 +319,7 @@ async def report(
 
 @router.get("/inboxes/{inbox_id}/report.csv")
 async def report_csv(
-    inbox_id: int,
+    inbox_id: Id,
     ctx: CtxDep,
     days: Annotated[int, Query(ge=1, le=365)] = 30,
     business_hours: bool = False,
@@ -340,10 +344,10 @@ async def report_csv(
 
 @router.get("/inboxes/{inbox_id}/stream", response_class=EventSourceResponse)
 async def inbox_stream(
-    inbox_id: int,
+    inbox_id: Id,
     request: Request,
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """An agent's live inbox. Each event is one changed conversation; its id is
     the inbox version, so after a reconnect (``Last-Event-ID``) every change

@@ -22,6 +22,7 @@ from dongne.inbox.schemas import SettingsIn
 from dongne.kit.errors import DomainError, InvalidInput
 from dongne.kit.forms import parse_form, rejected, safe_next
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import Id, parse_id
 from dongne.kit.templating import render
 from dongne.notifications.pages import render_page
 from dongne.web import Ctx, CtxDep
@@ -72,7 +73,7 @@ def _back(url: str) -> RedirectResponse:
 
 
 @router.get("/businesses/{business_id}/inquire-button")
-async def inquire_button(request: Request, ctx: CtxDep, business_id: int) -> HTMLResponse:
+async def inquire_button(request: Request, ctx: CtxDep, business_id: Id) -> HTMLResponse:
     """The profile's 문의하기 (loaded by htmx into the business engineer's page)."""
     from dongne.business.service import access_business_by_id, member_role
 
@@ -88,7 +89,7 @@ async def inquire_button(request: Request, ctx: CtxDep, business_id: int) -> HTM
 
 
 @router.post("/businesses/{business_id}/inquire")
-async def inquire(ctx: CtxDep, business_id: int) -> Response:
+async def inquire(ctx: CtxDep, business_id: Id) -> Response:
     if ctx.user is None:
         return _back(f"/login?next=/businesses/{business_id}")
     conversation = await service.start_business_inquiry(ctx, business_id)
@@ -141,7 +142,7 @@ async def my_inquiries(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.get("/inquiries/{conversation_id}")
-async def inquiry_page(request: Request, ctx: CtxDep, conversation_id: int) -> Response:
+async def inquiry_page(request: Request, ctx: CtxDep, conversation_id: Id) -> Response:
     conversation = await service.access_inquiry_by_id(ctx, conversation_id)
     context = await _customer_context(ctx, conversation)
     return await render_page(request, ctx, "inbox/inquiry.html", context)
@@ -150,7 +151,7 @@ async def inquiry_page(request: Request, ctx: CtxDep, conversation_id: int) -> R
 @router.post("/inquiries/{conversation_id}/send")
 async def inquiry_send(
     ctx: CtxDep,
-    conversation_id: int,
+    conversation_id: Id,
     body: Annotated[str, Form(max_length=4000)] = "",
     client_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
@@ -161,7 +162,7 @@ async def inquiry_send(
 @router.post("/inquiries/{conversation_id}/csat")
 async def inquiry_rate(
     ctx: CtxDep,
-    conversation_id: int,
+    conversation_id: Id,
     score: Annotated[int, Form(ge=1, le=5)],
     comment: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -181,7 +182,7 @@ async def inboxes_page(request: Request, ctx: CtxDep) -> Response:
 async def inbox_page(
     request: Request,
     ctx: CtxDep,
-    inbox_id: int,
+    inbox_id: Id,
     status: Annotated[str, Query(max_length=10)] = "open",
     assignee: Annotated[str, Query(pattern=r"^(|me|none|\d{1,18})$")] = "",
     label: Annotated[str, Query(max_length=24)] = "",
@@ -220,7 +221,7 @@ async def inbox_page(
 
 @router.get("/inbox/{inbox_id}/c/{conversation_id}")
 async def conversation_page(
-    request: Request, ctx: CtxDep, inbox_id: int, conversation_id: int
+    request: Request, ctx: CtxDep, inbox_id: Id, conversation_id: Id
 ) -> Response:
     inbox, c = await service.access_agent_conversation_by_id(ctx, inbox_id, conversation_id)
     rows = await queries.messages_after(ctx.db, c.id, 0, for_customer=False)
@@ -251,8 +252,8 @@ async def conversation_page(
 @router.post("/inbox/{inbox_id}/c/{conversation_id}/send")
 async def agent_send(
     ctx: CtxDep,
-    inbox_id: int,
-    conversation_id: int,
+    inbox_id: Id,
+    conversation_id: Id,
     body: Annotated[str, Form(max_length=4000)] = "",
     client_id: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=5)] = "",
@@ -264,11 +265,11 @@ async def agent_send(
 @router.post("/inbox/{inbox_id}/c/{conversation_id}/assign")
 async def agent_assign(
     ctx: CtxDep,
-    inbox_id: int,
-    conversation_id: int,
+    inbox_id: Id,
+    conversation_id: Id,
     assignee_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    who = int(assignee_id) if assignee_id.isdigit() else None
+    who = parse_id(assignee_id)
     await service.assign(ctx, inbox_id, conversation_id, who)
     return _back(f"/inbox/{inbox_id}/c/{conversation_id}")
 
@@ -276,8 +277,8 @@ async def agent_assign(
 @router.post("/inbox/{inbox_id}/c/{conversation_id}/status")
 async def agent_status(
     ctx: CtxDep,
-    inbox_id: int,
-    conversation_id: int,
+    inbox_id: Id,
+    conversation_id: Id,
     status: Annotated[str, Form(max_length=10)],
     snooze_hours: Annotated[int, Form(ge=1, le=24 * 90)] = 24,
 ) -> Response:
@@ -289,8 +290,8 @@ async def agent_status(
 @router.post("/inbox/{inbox_id}/c/{conversation_id}/labels")
 async def agent_labels(
     ctx: CtxDep,
-    inbox_id: int,
-    conversation_id: int,
+    inbox_id: Id,
+    conversation_id: Id,
     labels: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     await service.set_labels(ctx, inbox_id, conversation_id, labels.split(","))
@@ -310,7 +311,7 @@ async def _settings_context(ctx: Ctx, inbox: Inbox) -> dict[str, Any]:
     }
 
 
-async def _reloaded(ctx: Ctx, inbox_id: int) -> Inbox:
+async def _reloaded(ctx: Ctx, inbox_id: Id) -> Inbox:
     """The inbox again after a rolled-back form (the rollback expired it)."""
     inbox = await ctx.db.get(Inbox, inbox_id, populate_existing=True)
     assert inbox is not None
@@ -318,7 +319,7 @@ async def _reloaded(ctx: Ctx, inbox_id: int) -> Inbox:
 
 
 @router.get("/inbox/{inbox_id}/settings")
-async def settings_page(request: Request, ctx: CtxDep, inbox_id: int) -> Response:
+async def settings_page(request: Request, ctx: CtxDep, inbox_id: Id) -> Response:
     inbox = await service.access_inbox_by_id(ctx, inbox_id)
     return await render_page(
         request, ctx, "inbox/settings.html", await _settings_context(ctx, inbox)
@@ -326,7 +327,7 @@ async def settings_page(request: Request, ctx: CtxDep, inbox_id: int) -> Respons
 
 
 @router.post("/inbox/{inbox_id}/settings")
-async def settings_save(request: Request, ctx: CtxDep, inbox_id: int) -> Response:
+async def settings_save(request: Request, ctx: CtxDep, inbox_id: Id) -> Response:
     inbox = await service.access_inbox_by_id(ctx, inbox_id)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -351,7 +352,7 @@ async def settings_save(request: Request, ctx: CtxDep, inbox_id: int) -> Respons
 async def saved_reply_create(
     request: Request,
     ctx: CtxDep,
-    inbox_id: int,
+    inbox_id: Id,
     shortcut: Annotated[str, Form(max_length=25)] = "",
     body: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
@@ -369,7 +370,7 @@ async def saved_reply_create(
 
 
 @router.post("/inbox/{inbox_id}/saved-replies/{reply_id}/delete")
-async def saved_reply_delete(ctx: CtxDep, inbox_id: int, reply_id: int) -> Response:
+async def saved_reply_delete(ctx: CtxDep, inbox_id: Id, reply_id: Id) -> Response:
     await service.delete_saved_reply(ctx, inbox_id, reply_id)
     return _back(f"/inbox/{inbox_id}/settings")
 
@@ -381,7 +382,7 @@ async def saved_reply_delete(ctx: CtxDep, inbox_id: int, reply_id: int) -> Respo
 async def report_page(
     request: Request,
     ctx: CtxDep,
-    inbox_id: int,
+    inbox_id: Id,
     days: Annotated[int, Query(ge=1, le=365)] = 30,
     business_hours: bool = False,
 ) -> Response:

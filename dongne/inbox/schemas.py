@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dongne.kit.ids import Id
+
 Status = Literal["open", "pending", "resolved", "snoozed"]
 
 
@@ -18,12 +20,12 @@ class MessageIn(BaseModel):
 
 class AgentMessageIn(MessageIn):
     note: bool = False
-    saved_reply_id: int | None = None
+    saved_reply_id: Id | None = None
 
 
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    assignee_id: int | None
+    assignee_id: Id | None
 
 
 class StatusIn(BaseModel):

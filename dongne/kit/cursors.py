@@ -13,6 +13,7 @@ from datetime import datetime
 
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_
+from dongne.kit.ids import MAX_ID
 
 BAD_CURSOR = N_("잘못된 페이지 정보예요. 처음부터 다시 불러와 주세요.")
 
@@ -33,6 +34,15 @@ def decode_cursor(cursor: str, arity: int) -> list[str]:
     return parts
 
 
+def cursor_int(raw: str) -> int:
+    """A whole number from a cursor, within 64 bits (a forged one beyond that
+    would overflow the database driver); ValueError otherwise."""
+    value = int(raw)
+    if not -MAX_ID <= value <= MAX_ID:
+        raise ValueError(raw)
+    return value
+
+
 def time_and_id(cursor: str | None) -> tuple[datetime, int] | None:
     """A (moment, id) cursor, as most pages use: newest first, ties by id."""
     if cursor is None:
@@ -42,6 +52,6 @@ def time_and_id(cursor: str | None) -> tuple[datetime, int] | None:
         moment = datetime.fromisoformat(when)
         if moment.tzinfo is None:  # every stored time is aware; a naive one is forged
             raise ValueError
-        return moment, int(ident)
+        return moment, cursor_int(ident)
     except ValueError:
         raise InvalidInput(BAD_CURSOR, field="cursor") from None

@@ -175,6 +175,15 @@ async def _render_error_page(request: Request, status: int, detail: str) -> Resp
     return render(request, "error.html", {"status": status, "detail": detail}, status=status)
 
 
+_RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal"})
+
+
+def _only_path_ids_out_of_range(errors: Sequence[Any]) -> bool:
+    return bool(errors) and all(
+        tuple(e.get("loc", ()))[:1] == ("path",) and e.get("type") in _RANGE_ERRORS for e in errors
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -197,6 +206,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def request_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if _only_path_ids_out_of_range(exc.errors()):
+            # /listings/0 or /listings/9223372036854775808 names no listing, like
+            # /listings/9223372036854775807: the same 404 (dongne.kit.ids).
+            return await domain_error(request, NotFound())
         errors = validation_errors(exc.errors(), located=True)
         detail = gettext(N_("입력값을 확인해 주세요."))
         if wants_json(request):

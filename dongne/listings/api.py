@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import Id
 from dongne.listings import browse, queries, service
 from dongne.listings.browse import (
     listing_out,
@@ -116,7 +117,7 @@ async def create(data: ListingIn, ctx: CtxDep) -> ListingOut:
 
 
 @router.get("/listings/{listing_id}")
-async def detail(ctx: CtxDep, listing_id: int, neighbourhood_id: PlaceParam = None) -> ListingOut:
+async def detail(ctx: CtxDep, listing_id: Id, neighbourhood_id: PlaceParam = None) -> ListingOut:
     place = await service.viewer_place(ctx, neighbourhood_id)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.record_view(ctx, listing)
@@ -124,39 +125,39 @@ async def detail(ctx: CtxDep, listing_id: int, neighbourhood_id: PlaceParam = No
 
 
 @router.put("/listings/{listing_id}")
-async def edit(listing_id: int, data: ListingIn, ctx: CtxDep) -> ListingOut:
+async def edit(listing_id: Id, data: ListingIn, ctx: CtxDep) -> ListingOut:
     listing = await service.update_listing(ctx, listing_id, data)
     return await listing_out(ctx, listing)
 
 
 @router.delete("/listings/{listing_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(listing_id: int, ctx: CtxDep) -> Response:
+async def delete(listing_id: Id, ctx: CtxDep) -> Response:
     await service.delete_listing(ctx, listing_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/listings/{listing_id}/status")
-async def set_status(listing_id: int, data: StatusIn, ctx: CtxDep) -> ListingOut:
+async def set_status(listing_id: Id, data: StatusIn, ctx: CtxDep) -> ListingOut:
     """판매중 ⇄ 예약중 → 거래완료 (and back to 판매중)."""
     listing = await service.set_status(ctx, listing_id, data.status)
     return await listing_out(ctx, listing)
 
 
 @router.post("/listings/{listing_id}/hidden")
-async def set_hidden(listing_id: int, data: HiddenIn, ctx: CtxDep) -> ListingOut:
+async def set_hidden(listing_id: Id, data: HiddenIn, ctx: CtxDep) -> ListingOut:
     listing = await service.set_hidden(ctx, listing_id, data.hidden)
     return await listing_out(ctx, listing)
 
 
 @router.post("/listings/{listing_id}/bump")
-async def bump(listing_id: int, ctx: CtxDep) -> ListingOut:
+async def bump(listing_id: Id, ctx: CtxDep) -> ListingOut:
     """끌어올리기: to the top of the feed, at most once every 24 hours."""
     listing = await service.bump_listing(ctx, listing_id)
     return await listing_out(ctx, listing)
 
 
 @router.put("/listings/{listing_id}/like", status_code=status.HTTP_204_NO_CONTENT)
-async def like(listing_id: int, ctx: CtxDep) -> Response:
+async def like(listing_id: Id, ctx: CtxDep) -> Response:
     place = await service.viewer_place(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, True)
@@ -164,7 +165,7 @@ async def like(listing_id: int, ctx: CtxDep) -> Response:
 
 
 @router.delete("/listings/{listing_id}/like", status_code=status.HTTP_204_NO_CONTENT)
-async def unlike(listing_id: int, ctx: CtxDep) -> Response:
+async def unlike(listing_id: Id, ctx: CtxDep) -> Response:
     place = await service.viewer_place(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.set_like(ctx, listing, False)
@@ -172,7 +173,7 @@ async def unlike(listing_id: int, ctx: CtxDep) -> Response:
 
 
 @router.get("/listings/{listing_id}/related")
-async def related(ctx: CtxDep, listing_id: int) -> dict[str, list[ListingCard]]:
+async def related(ctx: CtxDep, listing_id: Id) -> dict[str, list[ListingCard]]:
     """The seller's other listings and similar listings nearby (same category,
     inside the viewer's range)."""
     place = await service.viewer_place(ctx)
@@ -213,6 +214,6 @@ async def add_keyword(data: KeywordIn, ctx: CtxDep) -> KeywordOut:
 
 
 @router.delete("/me/keywords/{keyword_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_keyword(keyword_id: int, ctx: CtxDep) -> Response:
+async def remove_keyword(keyword_id: Id, ctx: CtxDep) -> Response:
     await service.remove_keyword(ctx, keyword_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from dongne.kit.i18n import N_
+from dongne.kit.ids import Id
 from dongne.listings.models import CATEGORIES, MAX_PHOTOS, MAX_PRICE
 
 
@@ -28,7 +29,7 @@ class ListingIn(BaseModel):
     price: int | None = Field(default=None, ge=0, le=MAX_PRICE)
     is_free: bool = False
     accepts_offers: bool = False
-    photo_ids: list[int] = Field(default_factory=list, max_length=MAX_PHOTOS)
+    photo_ids: list[Id] = Field(default_factory=list, max_length=MAX_PHOTOS)
 
     @field_validator("title")
     @classmethod

@@ -11,6 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
 from dongne.kit.hub import Notice
+from dongne.kit.ids import MAX_ID, Id
 from dongne.kit.sse import doorbell_stream
 from dongne.notifications.models import Notification
 from dongne.notifications.service import (
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
 class NotificationOut(BaseModel):
-    id: int
+    id: Id
     kind: str
     payload: dict[str, Any]
     created_at: datetime
@@ -59,7 +60,7 @@ async def read_all(ctx: CtxDep) -> Response:
 
 
 @router.post("/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)
-async def read_one(notification_id: int, ctx: CtxDep) -> Response:
+async def read_one(notification_id: Id, ctx: CtxDep) -> Response:
     await mark_read(ctx, notification_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -67,8 +68,8 @@ async def read_one(notification_id: int, ctx: CtxDep) -> Response:
 @router.get("/stream", response_class=EventSourceResponse)
 async def stream(
     request: Request,
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Live notifications. Each event's id is the notification id: on reconnect
     the browser sends ``Last-Event-ID`` and gets everything it missed, in order."""

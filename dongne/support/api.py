@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from dongne.kit.errors import InvalidInput
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import Id
 from dongne.listings.text import MAX_QUERY_LENGTH
 from dongne.support import queries, service
 from dongne.support.models import FAQ_CATEGORIES
@@ -39,7 +40,7 @@ async def articles(
 
 
 @router.get("/articles/{article_id}")
-async def article(article_id: int, ctx: CtxDep) -> ArticleOut:
+async def article(article_id: Id, ctx: CtxDep) -> ArticleOut:
     found = await service.access_article_by_id(ctx, article_id)
     await service.record_view(ctx, found)
     await ctx.db.refresh(found)
@@ -53,6 +54,6 @@ async def create(data: ArticleIn, ctx: CtxDep) -> ArticleOut:
 
 
 @router.put("/articles/{article_id}")
-async def edit(article_id: int, data: ArticleIn, ctx: CtxDep) -> ArticleOut:
+async def edit(article_id: Id, data: ArticleIn, ctx: CtxDep) -> ArticleOut:
     """Operators only."""
     return queries.article_out(await service.update_article(ctx, article_id, data))

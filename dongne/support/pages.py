@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from dongne.kit.errors import DomainError, InvalidInput, validation_errors
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import Id
 from dongne.kit.templating import environment
 from dongne.listings.text import MAX_QUERY_LENGTH
 from dongne.notifications.pages import render_page
@@ -58,7 +59,7 @@ async def new_page(request: Request, ctx: CtxDep) -> Response:
 
 
 async def _submit(
-    request: Request, ctx: Ctx, article_id: int | None
+    request: Request, ctx: Ctx, article_id: Id | None
 ) -> tuple[int | None, dict[str, str], dict[str, str]]:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
@@ -98,7 +99,7 @@ async def create(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.get("/help/articles/{article_id}")
-async def article(request: Request, ctx: CtxDep, article_id: int) -> Response:
+async def article(request: Request, ctx: CtxDep, article_id: Id) -> Response:
     found = await service.access_article_by_id(ctx, article_id)
     await service.record_view(ctx, found)
     await ctx.db.refresh(found)
@@ -110,7 +111,7 @@ async def article(request: Request, ctx: CtxDep, article_id: int) -> Response:
 
 
 @router.get("/help/articles/{article_id}/edit")
-async def edit_page(request: Request, ctx: CtxDep, article_id: int) -> HTMLResponse:
+async def edit_page(request: Request, ctx: CtxDep, article_id: Id) -> HTMLResponse:
     ctx.require_operator()
     found = await service.access_article_by_id(ctx, article_id)
     values = {
@@ -124,7 +125,7 @@ async def edit_page(request: Request, ctx: CtxDep, article_id: int) -> HTMLRespo
 
 
 @router.post("/help/articles/{article_id}/edit")
-async def edit(request: Request, ctx: CtxDep, article_id: int) -> Response:
+async def edit(request: Request, ctx: CtxDep, article_id: Id) -> Response:
     ctx.require_operator()
     found = await service.access_article_by_id(ctx, article_id)
     card = queries.card(found)

@@ -21,6 +21,7 @@ from dongne.business.schemas import (
 )
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import gettext
+from dongne.kit.ids import Id
 from dongne.listings.pages import verification_needed
 from dongne.listings.service import VerificationRequired, require_verified_place
 from dongne.notifications.pages import render_page
@@ -132,7 +133,7 @@ def _values(out: BusinessOut) -> dict[str, str]:
 
 
 @router.get("/businesses/{business_id}/edit")
-async def edit_page(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def edit_page(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
     out = await queries.business_out(ctx, business)
     context = {"business": out, "values": _values(out), "errors": {}, "place_name": ""}
@@ -140,7 +141,7 @@ async def edit_page(request: Request, ctx: CtxDep, business_id: int) -> Response
 
 
 @router.post("/businesses/{business_id}/edit")
-async def edit(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def edit(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
     data, values, errors = await _profile_form(request)
     data["photo_ids"] = await queries.photo_ids(ctx.db, business.id)
@@ -160,7 +161,7 @@ async def edit(request: Request, ctx: CtxDep, business_id: int) -> Response:
 
 @router.post("/businesses/{business_id}/photos")
 async def add_photo(
-    request: Request, ctx: CtxDep, business_id: int, file: Annotated[UploadFile, File()]
+    request: Request, ctx: CtxDep, business_id: Id, file: Annotated[UploadFile, File()]
 ) -> Response:
     """Add one photo (the listings' pipeline: re-encoded, metadata removed)."""
     await service.access_managed_business_by_id(ctx, business_id)
@@ -173,6 +174,6 @@ async def add_photo(
 
 
 @router.post("/businesses/{business_id}/photos/{photo_id}/delete")
-async def remove_photo(request: Request, ctx: CtxDep, business_id: int, photo_id: int) -> Response:
+async def remove_photo(request: Request, ctx: CtxDep, business_id: Id, photo_id: Id) -> Response:
     await service.remove_photo(ctx, business_id, photo_id)
     return redirect(f"/businesses/{business_id}/edit#photos")

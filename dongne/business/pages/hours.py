@@ -23,6 +23,7 @@ from dongne.business.schemas import (
 )
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import gettext
+from dongne.kit.ids import Id
 from dongne.notifications.pages import render_page
 from dongne.web import CtxDep
 
@@ -64,7 +65,7 @@ def parse_hours_form(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, 
 
 
 @router.get("/businesses/{business_id}/hours")
-async def hours_page(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def hours_page(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
     hours = queries.hours_out(await queries.schedule_of(ctx.db, business.id))
     context = {"business": business, "values": _hours_values(hours), "errors": {}}
@@ -72,7 +73,7 @@ async def hours_page(request: Request, ctx: CtxDep, business_id: int) -> Respons
 
 
 @router.post("/businesses/{business_id}/hours")
-async def save_hours(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def save_hours(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     business, _ = await service.access_managed_business_by_id(ctx, business_id)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}

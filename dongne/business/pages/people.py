@@ -16,6 +16,7 @@ from dongne.business.schemas import (
     InviteIn,
 )
 from dongne.kit.errors import DomainError
+from dongne.kit.ids import Id
 from dongne.notifications.pages import render_page
 from dongne.web import Ctx, CtxDep
 
@@ -25,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 
 async def staff_page(
-    request: Request, ctx: Ctx, business_id: int, errors: dict[str, str], status: int = 200
+    request: Request, ctx: Ctx, business_id: Id, errors: dict[str, str], status: int = 200
 ) -> HTMLResponse:
     business, role = await service.access_managed_business_by_id(ctx, business_id, owner_only=False)
     context = {
@@ -41,12 +42,12 @@ async def staff_page(
 
 
 @router.get("/businesses/{business_id}/staff")
-async def staff_members(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def staff_members(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     return await staff_page(request, ctx, business_id, {})
 
 
 @router.post("/businesses/{business_id}/staff/invite")
-async def invite(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def invite(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     form = await request.form()
     try:
         data = InviteIn.model_validate({"email": str(form.get("email", ""))})
@@ -60,13 +61,13 @@ async def invite(request: Request, ctx: CtxDep, business_id: int) -> Response:
 
 
 @router.post("/businesses/{business_id}/staff/invitations/{invitation_id}/revoke")
-async def revoke(request: Request, ctx: CtxDep, business_id: int, invitation_id: int) -> Response:
+async def revoke(request: Request, ctx: CtxDep, business_id: Id, invitation_id: Id) -> Response:
     await staff.revoke_invitation(ctx, business_id, invitation_id)
     return redirect(f"/businesses/{business_id}/staff")
 
 
 @router.post("/businesses/{business_id}/staff/{user_id}/remove")
-async def remove(request: Request, ctx: CtxDep, business_id: int, user_id: int) -> Response:
+async def remove(request: Request, ctx: CtxDep, business_id: Id, user_id: Id) -> Response:
     await staff.remove_member(ctx, business_id, user_id)
     if ctx.user is not None and user_id == ctx.user.id:
         return redirect("/me/businesses")

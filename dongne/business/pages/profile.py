@@ -19,6 +19,7 @@ from dongne.business.schemas import (
 )
 from dongne.db import utcnow
 from dongne.kit.errors import DomainError
+from dongne.kit.ids import Id
 from dongne.kit.templating import render
 from dongne.notifications.pages import render_page
 from dongne.web import Ctx, CtxDep
@@ -31,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 async def profile_page(
     request: Request,
     ctx: Ctx,
-    business_id: int,
+    business_id: Id,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
@@ -50,12 +51,12 @@ async def profile_page(
 
 
 @router.get("/businesses/{business_id}")
-async def profile(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def profile(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     return await profile_page(request, ctx, business_id)
 
 
 @router.post("/businesses/{business_id}/follow")
-async def follow(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def follow(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     """단골 on or off; answers htmx with the button and the new count."""
     form = await request.form()
     on = form.get("following") == "1"
@@ -72,7 +73,7 @@ async def follow(request: Request, ctx: CtxDep, business_id: int) -> Response:
 
 
 @router.post("/businesses/{business_id}/posts")
-async def create_post(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def create_post(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("title", "content")}
     try:
@@ -86,6 +87,6 @@ async def create_post(request: Request, ctx: CtxDep, business_id: int) -> Respon
 
 
 @router.post("/businesses/{business_id}/posts/{post_id}/delete")
-async def delete_post(request: Request, ctx: CtxDep, business_id: int, post_id: int) -> Response:
+async def delete_post(request: Request, ctx: CtxDep, business_id: Id, post_id: Id) -> Response:
     await service.delete_post(ctx, business_id, post_id)
     return redirect(f"/businesses/{business_id}#news")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn, ReviewOut, ReviewPage
 from dongne.business.service import access_business_by_id
+from dongne.kit.ids import Id
 from dongne.web import Ctx, CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["businesses"])
@@ -18,7 +19,7 @@ Limit = Annotated[int, Query(ge=1, le=50)]
 
 
 async def reviews_page(
-    ctx: Ctx, business_id: int, cursor: str | None, limit: int = queries.PAGE_SIZE
+    ctx: Ctx, business_id: Id, cursor: str | None, limit: int = queries.PAGE_SIZE
 ) -> ReviewPage:
     """A page of the shop's reviews for the caller, with whether they may write one."""
     business = await access_business_by_id(ctx, business_id)
@@ -39,7 +40,7 @@ async def reviews_page(
 
 @router.get("/businesses/{business_id}/reviews")
 async def reviews(
-    business_id: int, ctx: CtxDep, cursor: Cursor = None, limit: Limit = queries.PAGE_SIZE
+    business_id: Id, ctx: CtxDep, cursor: Cursor = None, limit: Limit = queries.PAGE_SIZE
 ) -> ReviewPage:
     """후기: newest first, ``limit`` a page (``next_cursor`` for the next one).
     Reviews by people blocked either way are left out for the caller."""
@@ -51,7 +52,7 @@ async def reviews(
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "The caller's review was edited"}},
 )
-async def write(business_id: int, data: ReviewIn, ctx: CtxDep, response: Response) -> ReviewOut:
+async def write(business_id: Id, data: ReviewIn, ctx: CtxDep, response: Response) -> ReviewOut:
     """Write a review (10–500 characters): neighbours whose verified range covers
     the shop, not its owner or staff. One per person: writing again edits it (200)."""
     review, created = await service.write_review(ctx, business_id, data)
@@ -61,7 +62,7 @@ async def write(business_id: int, data: ReviewIn, ctx: CtxDep, response: Respons
 
 
 @router.get("/businesses/{business_id}/reviews/{review_id}")
-async def review(business_id: int, review_id: int, ctx: CtxDep) -> ReviewOut:
+async def review(business_id: Id, review_id: Id, ctx: CtxDep) -> ReviewOut:
     await access_business_by_id(ctx, business_id)
     found = await service.access_review_by_id(ctx, business_id, review_id)
     return await queries.review_out(ctx.db, found, ctx.user.id if ctx.user else None)
@@ -70,14 +71,14 @@ async def review(business_id: int, review_id: int, ctx: CtxDep) -> ReviewOut:
 @router.delete(
     "/businesses/{business_id}/reviews/{review_id}", status_code=status.HTTP_204_NO_CONTENT
 )
-async def delete(business_id: int, review_id: int, ctx: CtxDep) -> Response:
+async def delete(business_id: Id, review_id: Id, ctx: CtxDep) -> Response:
     """The author deletes their review, with the shop's reply to it."""
     await service.delete_review(ctx, business_id, review_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/businesses/{business_id}/reviews/{review_id}/reply")
-async def reply(business_id: int, review_id: int, data: ReplyIn, ctx: CtxDep) -> ReviewOut:
+async def reply(business_id: Id, review_id: Id, data: ReplyIn, ctx: CtxDep) -> ReviewOut:
     """사장님 답글: the owner or staff answer once (1–500 characters), under their
     own name; sending again edits the answer."""
     found = await service.reply_to_review(ctx, business_id, review_id, data)

@@ -16,6 +16,7 @@ from dongne.business.reviews import queries, service
 from dongne.business.reviews.schemas import ReplyIn, ReviewIn
 from dongne.business.service import access_business_by_id, member_role
 from dongne.kit.errors import DomainError, validation_errors
+from dongne.kit.ids import Id
 from dongne.kit.templating import environment, render
 from dongne.listings.pages import ago
 from dongne.notifications.pages import render_page
@@ -31,7 +32,7 @@ _env.filters.update(ago=ago)
 _env.globals.update(member_roles=MEMBER_ROLES)
 
 
-def _back_url(business_id: int, back: str, review_id: int | None = None) -> str:
+def _back_url(business_id: Id, back: str, review_id: Id | None = None) -> str:
     if back == "list":
         return f"/businesses/{business_id}/reviews" + (f"#review-{review_id}" if review_id else "")
     return f"/businesses/{business_id}#reviews"
@@ -71,7 +72,7 @@ async def _context(
 async def _list_page(
     request: Request,
     ctx: Ctx,
-    business_id: int,
+    business_id: Id,
     cursor: str | None = None,
     status: int = 200,
     **overrides: Any,
@@ -107,7 +108,7 @@ def _errors(exc: ValidationError) -> dict[str, str]:
 
 
 @router.get("/businesses/{business_id}/reviews/section")
-async def section(request: Request, ctx: CtxDep, business_id: int) -> Response:
+async def section(request: Request, ctx: CtxDep, business_id: Id) -> Response:
     """The profile's 후기: the count, the newest few with their replies, the form."""
     business = await access_business_by_id(ctx, business_id)
     context = await _context(ctx, business, None, queries.LATEST, "profile")
@@ -116,7 +117,7 @@ async def section(request: Request, ctx: CtxDep, business_id: int) -> Response:
 
 @router.get("/businesses/{business_id}/reviews")
 async def all_reviews(
-    request: Request, ctx: CtxDep, business_id: int, cursor: Cursor = None
+    request: Request, ctx: CtxDep, business_id: Id, cursor: Cursor = None
 ) -> Response:
     return await _list_page(request, ctx, business_id, cursor)
 
@@ -128,7 +129,7 @@ async def all_reviews(
 async def write(
     request: Request,
     ctx: CtxDep,
-    business_id: int,
+    business_id: Id,
     content: Annotated[str, Form(max_length=4000)] = "",
     back: Annotated[Back, Form()] = "profile",
 ) -> Response:
@@ -149,7 +150,7 @@ async def write(
 
 @router.post("/businesses/{business_id}/reviews/{review_id}/delete")
 async def delete(
-    ctx: CtxDep, business_id: int, review_id: int, back: Annotated[Back, Form()] = "profile"
+    ctx: CtxDep, business_id: Id, review_id: Id, back: Annotated[Back, Form()] = "profile"
 ) -> Response:
     await service.delete_review(ctx, business_id, review_id)
     return _redirect(_back_url(business_id, back))
@@ -159,8 +160,8 @@ async def delete(
 async def reply(
     request: Request,
     ctx: CtxDep,
-    business_id: int,
-    review_id: int,
+    business_id: Id,
+    review_id: Id,
     content: Annotated[str, Form(max_length=4000)] = "",
     back: Annotated[Back, Form()] = "profile",
 ) -> Response:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dongne.kit.errors import DomainError, InvalidInput
 from dongne.kit.i18n import N_
+from dongne.kit.ids import Id
 from dongne.kit.templating import render
 from dongne.listings import browse, service
 from dongne.listings.models import (
@@ -47,7 +48,7 @@ async def write_page(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.get("/listings/{listing_id}/edit")
-async def edit_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def edit_page(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     listing = await service.access_own_listing_by_id(ctx, listing_id)
     out = await browse.listing_out(ctx, listing)
     context = {
@@ -86,7 +87,7 @@ async def detail_page(
 
 
 @router.get("/listings/{listing_id}")
-async def detail(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def detail(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     place = await service.viewer_place(ctx)
     listing = await service.access_listing_by_id(ctx, listing_id, place)
     await service.record_view(ctx, listing)
@@ -94,7 +95,7 @@ async def detail(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 
 
 @router.post("/listings/{listing_id}/like")
-async def like(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def like(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     """관심 on or off; answers with the button and the new count."""
     form = await request.form()
     liked = form.get("liked") == "1"
@@ -115,7 +116,7 @@ async def like(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 
 
 async def seller_action(
-    request: Request, ctx: Ctx, listing_id: int, action: Callable[[], Awaitable[object]]
+    request: Request, ctx: Ctx, listing_id: Id, action: Callable[[], Awaitable[object]]
 ) -> Response:
     """Run a seller's change; answer with the listing's page (htmx swaps its
     main part), or the page again with the refusal."""
@@ -134,7 +135,7 @@ async def seller_action(
 
 
 @router.post("/listings/{listing_id}/status")
-async def change_status(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def change_status(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     form = await request.form()
     status = str(form.get("status", ""))
     if status == SOLD:  # 거래완료 goes through picking the buyer (trust/reviews/pages.py)
@@ -153,14 +154,14 @@ async def change_status(request: Request, ctx: CtxDep, listing_id: int) -> Respo
 
 
 @router.post("/listings/{listing_id}/bump")
-async def bump(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def bump(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     return await seller_action(
         request, ctx, listing_id, lambda: service.bump_listing(ctx, listing_id)
     )
 
 
 @router.post("/listings/{listing_id}/hidden")
-async def hide(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def hide(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     form = await request.form()
     hidden = form.get("hidden") == "1"
     return await seller_action(
@@ -169,7 +170,7 @@ async def hide(request: Request, ctx: CtxDep, listing_id: int) -> Response:
 
 
 @router.post("/listings/{listing_id}/delete")
-async def delete(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def delete(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     await service.delete_listing(ctx, listing_id)
     if is_htmx(request):
         return HTMLResponse("", headers={"HX-Redirect": "/me/listings?deleted=1"})

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from dongne.kit.errors import DomainError, InvalidInput
 from dongne.kit.forms import parse_form
 from dongne.kit.i18n import N_
+from dongne.kit.ids import Id
 from dongne.listings import browse, queries, service
 from dongne.listings.models import (
     STATUSES,
@@ -80,6 +81,6 @@ async def keyword_add(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.post("/me/keywords/{keyword_id}/delete")
-async def keyword_remove(request: Request, ctx: CtxDep, keyword_id: int) -> Response:
+async def keyword_remove(request: Request, ctx: CtxDep, keyword_id: Id) -> Response:
     await service.remove_keyword(ctx, keyword_id)
     return RedirectResponse("/me/keywords", status_code=303)

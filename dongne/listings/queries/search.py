@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from dongne.kit.cursors import BAD_CURSOR, decode_cursor, encode_cursor
+from dongne.kit.cursors import BAD_CURSOR, cursor_int, decode_cursor, encode_cursor
 from dongne.kit.errors import InvalidInput
 from dongne.listings.models import SOLD, Listing, ListingTerm
 from dongne.listings.queries.feed import AFTER_PARAMS, PAGE_SIZE, FeedFilter
@@ -167,7 +167,7 @@ async def search_ids(
     if cursor is not None:
         raw_score, when, ident = decode_cursor(cursor, 3)
         try:
-            after = int(raw_score), datetime.fromisoformat(when), int(ident)
+            after = cursor_int(raw_score), datetime.fromisoformat(when), cursor_int(ident)
         except ValueError:
             raise InvalidInput(BAD_CURSOR, field="cursor") from None
     stmt, values = search_query(targets, plan, filters, after, limit + 1)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from dongne.kit.i18n import gettext
+from dongne.kit.ids import MAX_ID, Id
 from dongne.trust.moderation import blocks, policy, queries, service
 from dongne.trust.moderation.schemas import (
     ActionIn,
@@ -84,7 +85,7 @@ async def moderation_queue(
 
 
 @router.post("/moderation/reports/{report_id}/actions", status_code=status.HTTP_201_CREATED)
-async def act(report_id: int, data: ActionIn, ctx: CtxDep) -> AuditOut:
+async def act(report_id: Id, data: ActionIn, ctx: CtxDep) -> AuditOut:
     """Work a report: dismiss, hide the listing, warn, suspend for N days or ban."""
     entry = await service.moderate(ctx, report_id, data.action, data.policy, data.note, data.days)
     operator = ctx.require_user()
@@ -105,7 +106,9 @@ async def act(report_id: int, data: ActionIn, ctx: CtxDep) -> AuditOut:
 
 
 @router.get("/moderation/audit")
-async def audit(ctx: CtxDep, before: Annotated[int | None, Query(ge=1)] = None) -> list[AuditOut]:
+async def audit(
+    ctx: CtxDep, before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+) -> list[AuditOut]:
     """The audit log (operators): every operator action, newest first."""
     ctx.require_operator()
     return [
@@ -128,7 +131,7 @@ async def audit(ctx: CtxDep, before: Annotated[int | None, Query(ge=1)] = None) 
 
 
 @router.post("/users/{user_id}/block", status_code=status.HTTP_204_NO_CONTENT)
-async def block(user_id: int, ctx: CtxDep) -> Response:
+async def block(user_id: Id, ctx: CtxDep) -> Response:
     """차단하기: they no longer see your listings and cannot chat with you."""
     await blocks.block(ctx, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -144,7 +147,7 @@ async def my_blocks(ctx: CtxDep) -> list[BlockedOut]:
 
 
 @router.post("/chats/{conversation_id}/messages/{seq}/reveal")
-async def reveal(conversation_id: int, seq: int, ctx: CtxDep) -> dict[str, str]:
+async def reveal(conversation_id: Id, seq: Id, ctx: CtxDep) -> dict[str, str]:
     """The receiver taps a masked account number to see it (recorded as a tap on
     the warning)."""
     message = await service.reveal_message(ctx, conversation_id, seq)

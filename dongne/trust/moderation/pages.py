@@ -15,6 +15,7 @@ from dongne.chat.models import Message
 from dongne.kit.errors import DomainError, NotFound, validation_errors
 from dongne.kit.forms import rejected, safe_next
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import MAX_ID, Id, parse_id
 from dongne.kit.templating import environment
 from dongne.listings.models import Listing
 from dongne.notifications.pages import render_page
@@ -84,7 +85,7 @@ async def listing_trust(ctx: Ctx, listing: Listing) -> dict[str, Any]:
 # ---- the report dialog --------------------------------------------------------------
 
 
-async def _describe(ctx: Ctx, target: str, target_id: int) -> str:
+async def _describe(ctx: Ctx, target: str, target_id: Id) -> str:
     """A line that shows the reporter what they are reporting."""
     await service.subject_of(ctx, target, target_id)  # may they see it at all?
     if target == "listing":
@@ -97,7 +98,7 @@ async def _describe(ctx: Ctx, target: str, target_id: int) -> str:
     return message.body if message else ""
 
 
-def _back(target: str, target_id: int, message: Message | None = None) -> str:
+def _back(target: str, target_id: Id, message: Message | None = None) -> str:
     if target == "listing":
         return f"/listings/{target_id}"
     if target == "user":
@@ -110,7 +111,7 @@ async def report_form(
     request: Request,
     ctx: CtxDep,
     target: Annotated[Literal["listing", "user", "message"], Query()],
-    id: Annotated[int, Query(ge=1)],
+    id: Annotated[Id, Query()],
 ) -> Response:
     ctx.require_user()
     subject = await _describe(ctx, target, id)
@@ -132,8 +133,8 @@ async def report_submit(request: Request, ctx: CtxDep) -> Response:
     values = await _form_values(request)
     target = values.get("target", "")
     raw_id = values.get("target_id", "")
-    target_id = int(raw_id) if raw_id.isdigit() else 0
-    if target not in policy.TARGET_NAMES or target_id < 1:
+    target_id = parse_id(raw_id) or 0
+    if target not in policy.TARGET_NAMES or not target_id:
         raise NotFound(N_("신고할 대상을 찾을 수 없어요."))
     # Read what the page shows before writing: a refused report rolls back.
     subject = await _describe_safe(ctx, target, target_id)
@@ -167,7 +168,7 @@ async def report_submit(request: Request, ctx: CtxDep) -> Response:
     )
 
 
-async def _describe_safe(ctx: Ctx, target: str, target_id: int) -> str:
+async def _describe_safe(ctx: Ctx, target: str, target_id: Id) -> str:
     try:
         return await _describe(ctx, target, target_id)
     except DomainError:
@@ -178,7 +179,7 @@ async def _describe_safe(ctx: Ctx, target: str, target_id: int) -> str:
 
 
 @router.post("/users/{user_id}/block")
-async def block_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
+async def block_page(request: Request, ctx: CtxDep, user_id: Id) -> Response:
     await blocks.block(ctx, user_id)
     values = await _form_values(request)
     return RedirectResponse(safe_next(values.get("next"), f"/users/{user_id}"), status_code=303)
@@ -191,7 +192,7 @@ async def blocks_page(request: Request, ctx: CtxDep) -> Response:
 
 
 @router.post("/settings/blocks/{user_id}/unblock")
-async def unblock_page(ctx: CtxDep, user_id: int) -> Response:
+async def unblock_page(ctx: CtxDep, user_id: Id) -> Response:
     await blocks.unblock(ctx, user_id)
     return RedirectResponse("/settings/blocks", status_code=303)
 
@@ -224,14 +225,14 @@ async def queue_page(
     request: Request,
     ctx: CtxDep,
     state: Annotated[Literal["open", "resolved"], Query()] = "open",
-    done: Annotated[int | None, Query(ge=1)] = None,
+    done: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     ctx.require_operator()
     return await _queue_page(request, ctx, state, done=done)
 
 
 @router.post("/moderation/reports/{report_id}/act")
-async def act_page(request: Request, ctx: CtxDep, report_id: int) -> Response:
+async def act_page(request: Request, ctx: CtxDep, report_id: Id) -> Response:
     ctx.require_operator()
     values = await _form_values(request)
     try:
@@ -252,7 +253,7 @@ async def act_page(request: Request, ctx: CtxDep, report_id: int) -> Response:
 
 @router.get("/moderation/audit")
 async def audit_page(
-    request: Request, ctx: CtxDep, before: Annotated[int | None, Query(ge=1)] = None
+    request: Request, ctx: CtxDep, before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
 ) -> Response:
     ctx.require_operator()
     lines = await queries.audit_log(ctx.db, before_id=before)

@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dongne.kit.ids import Id
+
 
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target: Literal["listing", "user", "message"]
-    target_id: int = Field(ge=1)
+    target_id: Id
     reason: str = Field(max_length=16)
     detail: str = Field(default="", max_length=2000)
 

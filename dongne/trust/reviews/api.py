@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from dongne.kit.errors import NotFound
 from dongne.kit.i18n import N_
+from dongne.kit.ids import Id
 from dongne.listings.models import Listing
 from dongne.listings.service import access_own_listing_by_id
 from dongne.trust.reviews import queries, service
@@ -42,7 +43,7 @@ async def deal_out(ctx: Ctx, deal: Deal) -> DealOut:
 
 
 @router.post("/listings/{listing_id}/deal")
-async def complete_deal(listing_id: int, data: DealIn, ctx: CtxDep) -> DealOut:
+async def complete_deal(listing_id: Id, data: DealIn, ctx: CtxDep) -> DealOut:
     """거래완료: mark the listing sold to one of the people who chatted about it
     (``buyer_id``), or to someone else (null). Both sides are asked for a review."""
     deal = await service.complete_deal(ctx, listing_id, data.buyer_id)
@@ -50,7 +51,7 @@ async def complete_deal(listing_id: int, data: DealIn, ctx: CtxDep) -> DealOut:
 
 
 @router.get("/listings/{listing_id}/deal")
-async def get_deal(listing_id: int, ctx: CtxDep) -> DealOut:
+async def get_deal(listing_id: Id, ctx: CtxDep) -> DealOut:
     """The listing's deal, for its seller or its buyer."""
     deal = await queries.deal_for_listing(ctx.db, listing_id)
     if deal is not None:
@@ -62,7 +63,7 @@ async def get_deal(listing_id: int, ctx: CtxDep) -> DealOut:
 
 
 @router.post("/deals/{deal_id}/reviews", status_code=status.HTTP_201_CREATED)
-async def write_review(deal_id: int, data: ReviewIn, ctx: CtxDep) -> ReviewOut:
+async def write_review(deal_id: Id, data: ReviewIn, ctx: CtxDep) -> ReviewOut:
     """A review of the other side of the deal: once per person per deal."""
     review = await service.write_review(ctx, deal_id, data.rating, data.items, data.message)
     items = list(
@@ -87,7 +88,7 @@ def _review_out(review: Review, items: list[str]) -> ReviewOut:
 
 
 @router.get("/users/{user_id}/profile")
-async def profile(user_id: int, ctx: CtxDep) -> ProfileOut:
+async def profile(user_id: Id, ctx: CtxDep) -> ProfileOut:
     """매너온도, 재거래희망률, 응답률, badges, 받은 매너 평가 and 받은 거래 후기."""
     return await profile_of(ctx.db, user_id, ctx.user.id if ctx.user else None)
 

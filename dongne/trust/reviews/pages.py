@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from dongne.kit.errors import DomainError, InvalidInput
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import Id, parse_id
 from dongne.kit.templating import environment
 from dongne.listings import queries as listing_queries
 from dongne.listings.models import Listing
@@ -63,7 +64,7 @@ _env.globals.update(
 
 
 @router.get("/users/{user_id}")
-async def profile_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
+async def profile_page(request: Request, ctx: CtxDep, user_id: Id) -> Response:
     viewer = ctx.user.id if ctx.user else None
     profile = await profile_of(ctx.db, user_id, viewer)
     ids = await listing_queries.seller_listing_ids(
@@ -95,20 +96,21 @@ async def _deal_page(
 
 
 @router.get("/listings/{listing_id}/deal")
-async def deal_page(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def deal_page(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     """The seller's 거래완료: pick the buyer among the people they chatted with."""
     listing = await access_own_listing_by_id(ctx, listing_id)
     return await _deal_page(request, ctx, listing, {})
 
 
 @router.post("/listings/{listing_id}/deal")
-async def complete_deal(request: Request, ctx: CtxDep, listing_id: int) -> Response:
+async def complete_deal(request: Request, ctx: CtxDep, listing_id: Id) -> Response:
     form = await request.form()
     raw = str(form.get("buyer", ""))
     try:
-        if raw != "other" and not raw.isdigit():
+        buyer = parse_id(raw)
+        if raw != "other" and buyer is None:
             raise InvalidInput(N_("구매자를 골라 주세요."), field="buyer_id")
-        deal = await service.complete_deal(ctx, listing_id, None if raw == "other" else int(raw))
+        deal = await service.complete_deal(ctx, listing_id, buyer)
     except DomainError as exc:
         if exc.status not in (409, 422):
             raise
@@ -126,7 +128,7 @@ async def complete_deal(request: Request, ctx: CtxDep, listing_id: int) -> Respo
 async def _review_page(
     request: Request,
     ctx: Ctx,
-    deal_id: int,
+    deal_id: Id,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
@@ -150,12 +152,12 @@ async def _review_page(
 
 
 @router.get("/deals/{deal_id}/review")
-async def review_page(request: Request, ctx: CtxDep, deal_id: int) -> Response:
+async def review_page(request: Request, ctx: CtxDep, deal_id: Id) -> Response:
     return await _review_page(request, ctx, deal_id)
 
 
 @router.post("/deals/{deal_id}/review")
-async def send_review(request: Request, ctx: CtxDep, deal_id: int) -> Response:
+async def send_review(request: Request, ctx: CtxDep, deal_id: Id) -> Response:
     form = await request.form()
     rating = str(form.get("rating", ""))
     # Only the items of the chosen kind count: the other group is hidden, not unticked.

@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dongne.kit.ids import Id
+
 
 class DealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # One of the people who chatted about the listing; null: someone else.
-    buyer_id: int | None = Field(default=None, ge=1)
+    buyer_id: Id | None = None
 
 
 class DealOut(BaseModel):
