@@ -23,7 +23,7 @@ from dongne.accounts.models import AuthSession, User
 from dongne.db import run_after_commit, utcnow
 from dongne.kit.errors import AuthenticationRequired, PermissionDenied
 from dongne.kit.i18n import N_, current_locale
-from dongne.kit.security import token_digest
+from dongne.kit.security import session_binding, token_digest
 
 if TYPE_CHECKING:
     from dongne.app import Services
@@ -139,7 +139,8 @@ async def check_csrf(connection: HTTPConnection) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
-    if not services(request).csrf.matches(request.cookies.get(CSRF_COOKIE), submitted):
+    binding = session_binding(request.cookies.get(SESSION_COOKIE))
+    if not services(request).csrf.matches(request.cookies.get(CSRF_COOKIE), submitted, binding):
         raise PermissionDenied(
             N_(
                 "보안 토큰이 만료되었거나 올바르지 않습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요."

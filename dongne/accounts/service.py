@@ -3,6 +3,7 @@ neighbourhood verification. Services flush; the request commits."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 
@@ -21,7 +22,7 @@ from dongne.db import utcnow
 from dongne.events import anonymise_user_events
 from dongne.geo.models import Neighbourhood
 from dongne.geo.queries import get_neighbourhood_or_raise
-from dongne.kit.errors import Conflict, DomainError, InvalidInput, NotFound
+from dongne.kit.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited
 from dongne.kit.i18n import N_
 from dongne.kit.security import (
     hash_password,
@@ -69,14 +70,34 @@ async def signup(ctx: Ctx, data: SignupIn) -> User:
 
 
 async def authenticate(ctx: Ctx, data: LoginIn) -> User:
+    """Check a password, within the login limits (exact moving windows):
+
+    - one address: ``login_limit_per_ip`` attempts, whatever the accounts;
+    - one address at one account: ``login_limit_per_account`` attempts;
+    - one account from all addresses: ``login_limit_per_account`` attempts, but
+      when that is spent an address with no failed attempt at this account in the
+      window still gets through. Guessing from many addresses cannot lock the owner
+      out, and each address that has guessed wrong stays refused (docs/security.md).
+    """
     settings = ctx.svc.settings
+    limit = settings.login_limit_per_account
     await ctx.limit(settings.login_limit_per_ip, "login-ip", ctx.ip, exact=True)
-    await ctx.limit(settings.login_limit_per_account, "login-account", data.email, exact=True)
+    await ctx.limit(limit, "login-account-ip", data.email, ctx.ip, exact=True)
+    try:
+        await ctx.limit(limit, "login-account", data.email, exact=True)
+    except RateLimited:
+        if not await ctx.svc.limits.is_untouched(
+            limit, "login-failed", data.email, ctx.ip, exact=True
+        ):
+            raise
     user = await ctx.db.scalar(
         select(User).where(User.email == data.email, User.deleted_at.is_(None))
     )
     ok = await verify_password(user.password_hash if user else None, data.password)
     if user is None or not ok:
+        if ctx.client_ip is not None:  # remembered: this address has failed here
+            with contextlib.suppress(RateLimited):
+                await ctx.svc.limits.hit(limit, "login-failed", data.email, ctx.ip, exact=True)
         raise InvalidCredentials()
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = await hash_password(data.password)

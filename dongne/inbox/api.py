@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from dongne.accounts.models import User
@@ -342,24 +342,34 @@ async def report_csv(
 # ---- live ------------------------------------------------------------------------------
 
 
+StreamUser = Annotated[int, Depends(authenticated_user_id)]
+
+
+async def _agent_inbox_version(inbox_id: Id, request: Request, user_id: StreamUser) -> int:
+    """The inbox's version, for one of its agents; 401/404 otherwise. A dependency,
+    so the refusal is the response rather than an error inside a started stream."""
+    svc = services(request)
+    async with svc.db.sessions() as db:
+        probe = Ctx(svc=svc, db=db, user=await db.get(User, user_id))
+        inbox = await service.access_inbox_by_id(probe, inbox_id)
+        return inbox.version
+
+
 @router.get("/inboxes/{inbox_id}/stream", response_class=EventSourceResponse)
 async def inbox_stream(
     inbox_id: Id,
     request: Request,
+    version: Annotated[int, Depends(_agent_inbox_version)],
     last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """An agent's live inbox. Each event is one changed conversation; its id is
     the inbox version, so after a reconnect (``Last-Event-ID``) every change
     missed meanwhile arrives, in order."""
-    user_id = await authenticated_user_id(request)
     svc = services(request)
-    async with svc.db.sessions() as db:
-        probe = Ctx(svc=svc, db=db, user=await db.get(User, user_id))
-        inbox = await service.access_inbox_by_id(probe, inbox_id)
-        cursor = last_event_id if last_event_id is not None else after
-        if cursor is None:
-            cursor = inbox.version
+    cursor = last_event_id if last_event_id is not None else after
+    if cursor is None:
+        cursor = version
 
     async def pending(_notice: Notice | None) -> list[ServerSentEvent]:
         nonlocal cursor
@@ -385,10 +395,9 @@ async def inbox_stream(
 
 
 @router.get("/me/inquiries/stream", response_class=EventSourceResponse)
-async def customer_stream(request: Request) -> AsyncIterator[ServerSentEvent]:
+async def customer_stream(request: Request, user_id: StreamUser) -> AsyncIterator[ServerSentEvent]:
     """The customer's doorbell: a conversation of theirs changed; the page
     then reads messages after the last sequence it has."""
-    user_id = await authenticated_user_id(request)
     svc = services(request)
 
     async def pending(notice: Notice | None) -> list[ServerSentEvent]:

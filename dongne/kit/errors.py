@@ -226,9 +226,12 @@ def install_error_handlers(app: FastAPI) -> None:
             413: N_("요청이 너무 큽니다."),
         }
         detail = gettext(messages.get(exc.status_code, N_("요청을 처리할 수 없습니다.")))
+        headers = dict(exc.headers or {})  # e.g. Allow on a 405
         if wants_json(request):
-            return problem(exc.status_code, f"http_{exc.status_code}", detail)
-        return await _render_error_page(request, exc.status_code, detail)
+            return problem(exc.status_code, f"http_{exc.status_code}", detail, headers=headers)
+        response = await _render_error_page(request, exc.status_code, detail)
+        response.headers.update(headers)
+        return response
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

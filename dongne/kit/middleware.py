@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dongne.kit.errors import PayloadTooLarge, problem
 from dongne.kit.i18n import gettext, negotiate, set_locale
-from dongne.kit.security import CsrfTokens
+from dongne.kit.security import CsrfTokens, session_binding
 
 access_log = logging.getLogger("dongne.access")
 
@@ -37,12 +37,14 @@ class WebMiddleware:
         max_body_bytes: int,
         secure_cookies: bool,
         csrf_cookie: str,
+        session_cookie: str = "dongne_session",
     ) -> None:
         self.app = app
         self.csrf = csrf
         self.max_body = max_body_bytes
-        self.secure = secure_cookies
+        self.secure = secure_cookies  # production: HTTPS only
         self.csrf_cookie = csrf_cookie
+        self.session_cookie = session_cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -58,11 +60,17 @@ class WebMiddleware:
             await self.app(scope, receive, send)
             return
 
+        session = cookies.get(self.session_cookie)
         csrf = cookies.get(self.csrf_cookie)
         new_csrf = None
-        if not self.csrf.is_valid(csrf):
-            csrf = new_csrf = self.csrf.new()
+        if not self.csrf.is_valid(csrf, session_binding(session)):
+            csrf = new_csrf = self.csrf.new(session_binding(session))
         state["csrf"] = csrf
+        # Whoever may be signed in (a session cookie or a bearer token) gets answers
+        # no cache keeps: Back after logging out must not show the chat list.
+        private = bool(session or headers.get("authorization")) and not scope["path"].startswith(
+            ("/static/", "/media/")
+        )
 
         started = time.perf_counter()
         status_holder = {"status": 0}
@@ -92,11 +100,19 @@ class WebMiddleware:
                 h.setdefault("permissions-policy", "geolocation=(self), camera=(), microphone=()")
                 h.setdefault("content-security-policy", CSP)
                 h.setdefault("content-language", locale)
-                if new_csrf:
+                if self.secure:
+                    h.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
+                started_session = self._session_set_by(h)
+                if private or started_session is not None:
+                    h.setdefault("cache-control", "no-store")
+                token = new_csrf
+                if started_session is not None:  # signed in or out: a token for the new session
+                    token = self.csrf.new(session_binding(started_session))
+                if token:
                     secure = "; Secure" if self.secure else ""
                     h.append(
                         "set-cookie",
-                        f"{self.csrf_cookie}={new_csrf}; Path=/; SameSite=Lax; Max-Age=31536000"
+                        f"{self.csrf_cookie}={token}; Path=/; SameSite=Lax; Max-Age=31536000"
                         f"{secure}",
                     )
             await send(message)
@@ -114,6 +130,16 @@ class WebMiddleware:
                 status_holder["status"],
                 (time.perf_counter() - started) * 1000,
             )
+
+    def _session_set_by(self, headers: MutableHeaders) -> str | None:
+        """The session cookie's new value if the response sets it ("" when it ends it)."""
+        for value in headers.getlist("set-cookie"):
+            name, _sep, rest = value.partition("=")
+            if name.strip() == self.session_cookie:
+                token = rest.split(";", 1)[0].strip().strip('"')
+                ended = "max-age=0" in rest.lower().replace(" ", "") or not token
+                return "" if ended else token
+        return None
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, PayloadTooLarge.code, gettext(PayloadTooLarge.message))

@@ -151,5 +151,17 @@ class RateLimits:
             reset = time.time() + item.get_expiry()
         return RateLimited(retry_after=max(1, math.ceil(reset - time.time())))
 
+    async def is_untouched(self, limit: str, *identifiers: str, exact: bool = False) -> bool:
+        """Whether ``identifiers`` has no hits in ``limit``'s current window (True
+        when the counters are unreachable, as :meth:`hit` lets requests through then)."""
+        item = _parse(limit)
+        limiter = self.exact_limiter if exact else self.limiter
+        try:
+            stats = await limiter.get_window_stats(item, *identifiers)
+        except Exception:
+            log.warning("rate limit store unavailable; allowing %s", limit, exc_info=True)
+            return True
+        return stats.remaining >= item.amount
+
     async def clear(self, limit: str, *identifiers: str, exact: bool = False) -> None:
         await (self.exact_limiter if exact else self.limiter).clear(_parse(limit), *identifiers)

@@ -43,29 +43,38 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_binding(session_token: str | None) -> str:
+    """What a CSRF token is bound to: the session's token digest ("" signed out)."""
+    return token_digest(session_token) if session_token else ""
+
+
 class CsrfTokens:
-    """Signed double-submit tokens: the cookie holds ``nonce.signature`` and every
-    state-changing browser request must echo it in a header or a form field."""
+    """Signed double-submit tokens bound to the session: the cookie holds
+    ``nonce.signature``, the signature covering the nonce and the session (see
+    :func:`session_binding`), and every state-changing browser request must echo
+    it in a header or a form field. A token planted before sign-in (a cookie set
+    by a sibling subdomain, say) is worthless once the session changes."""
 
     def __init__(self, secret: str) -> None:
         self._key = hashlib.sha256(b"dongne-csrf:" + secret.encode()).digest()
 
-    def _sign(self, nonce: str) -> str:
-        return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+    def _sign(self, nonce: str, binding: str) -> str:
+        message = f"{nonce}|{binding}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
 
-    def new(self) -> str:
+    def new(self, binding: str = "") -> str:
         nonce = secrets.token_urlsafe(24)
-        return f"{nonce}.{self._sign(nonce)}"
+        return f"{nonce}.{self._sign(nonce, binding)}"
 
-    def is_valid(self, token: str | None) -> bool:
+    def is_valid(self, token: str | None, binding: str = "") -> bool:
         if not token or "." not in token:
             return False
         nonce, _sep, signature = token.partition(".")
-        return hmac.compare_digest(self._sign(nonce), signature)
+        return hmac.compare_digest(self._sign(nonce, binding), signature)
 
-    def matches(self, cookie: str | None, submitted: str | None) -> bool:
+    def matches(self, cookie: str | None, submitted: str | None, binding: str = "") -> bool:
         return (
-            self.is_valid(cookie)
+            self.is_valid(cookie, binding)
             and submitted is not None
             and hmac.compare_digest(cookie or "", submitted)
         )

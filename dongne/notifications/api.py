@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
@@ -68,12 +68,13 @@ async def read_one(notification_id: Id, ctx: CtxDep) -> Response:
 @router.get("/stream", response_class=EventSourceResponse)
 async def stream(
     request: Request,
+    # A dependency, so a caller who is not signed in gets a 401 before the stream starts.
+    user_id: Annotated[int, Depends(authenticated_user_id)],
     last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ID)] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Live notifications. Each event's id is the notification id: on reconnect
     the browser sends ``Last-Event-ID`` and gets everything it missed, in order."""
-    user_id = await authenticated_user_id(request)
     svc = services(request)
     cursor = last_event_id if last_event_id is not None else after
 

@@ -106,28 +106,46 @@ def test_login_with_wrong_password_is_401_and_right_password_gives_a_token(
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
+def _login(client: httpx.Client, email: str, password: str, address: str) -> httpx.Response:
+    return client.post(
+        "/api/v1/auth/token",
+        json={"email": email, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
+
+
 def test_logging_in_too_often_for_one_account_is_rate_limited(
     client: httpx.Client, account: Account
 ) -> None:
-    statuses = []
-    for n in range(7):
-        # Different addresses: the per-account limit must hold on its own.
-        r = client.post(
-            "/api/v1/auth/token",
-            json={"email": account.email, "password": "wrong password"},
-            headers={"X-Forwarded-For": f"192.0.2.{n + 1}"},
-        )
-        statuses.append(r.status_code)
-    assert statuses[:5] == [401] * 5
-    assert statuses[5:] == [429, 429]
-    limited = client.post(
-        "/api/v1/auth/token",
-        json={"email": account.email, "password": account.password},
-        headers={"X-Forwarded-For": "192.0.2.99"},
-    )
-    assert limited.status_code == 429
+    # Different addresses: the per-account limit must hold on its own.
+    statuses = [
+        _login(client, account.email, "wrong password", f"192.0.2.{n + 1}").status_code
+        for n in range(5)
+    ]
+    assert statuses == [401] * 5
+    # Every address that guessed wrong is refused now, even with the right password.
+    for n in range(5):
+        limited = _login(client, account.email, account.password, f"192.0.2.{n + 1}")
+        assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
     assert "초 후에 다시 시도해 주세요" in limited.json()["detail"]
+    # A new address gets one guess; having guessed wrong, it is refused too.
+    assert _login(client, account.email, "wrong again", "192.0.2.50").status_code == 401
+    assert _login(client, account.email, "and again", "192.0.2.50").status_code == 429
+    assert _login(client, account.email, account.password, "192.0.2.50").status_code == 429
+
+
+def test_guesses_from_other_addresses_do_not_lock_the_owner_out(
+    client: httpx.Client, account: Account
+) -> None:
+    for n in range(5):
+        assert _login(client, account.email, "wrong", f"198.51.100.{n + 1}").status_code == 401
+    # The owner, from an address that has not failed at this account, still logs in.
+    owner = _login(client, account.email, account.password, "203.0.113.7")
+    assert owner.status_code == 200, owner.text
+    # The guessers' further guesses are still refused.
+    for n in range(5):
+        assert _login(client, account.email, "wrong", f"198.51.100.{n + 1}").status_code == 429
 
 
 def test_bad_and_revoked_tokens_are_401(client: httpx.Client, account: Account) -> None:

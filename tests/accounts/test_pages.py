@@ -51,7 +51,13 @@ def test_cookie_sessions_need_the_csrf_header_on_the_json_api(client: httpx.Clie
     body = {"neighbourhood_id": "1168010100", "latitude": 37.5, "longitude": 127.0385}
     refused = client.post("/api/v1/me/neighbourhoods/verify", json=body)
     assert refused.status_code == 403
-    ok = client.post("/api/v1/me/neighbourhoods/verify", json=body, headers={"X-CSRF-Token": token})
+    # The token from before signing in is not the session's (tokens are bound to it).
+    stale = client.post(
+        "/api/v1/me/neighbourhoods/verify", json=body, headers={"X-CSRF-Token": token}
+    )
+    assert stale.status_code == 403
+    mine = client.cookies["dongne_csrf"]
+    ok = client.post("/api/v1/me/neighbourhoods/verify", json=body, headers={"X-CSRF-Token": mine})
     assert ok.status_code == 200
 
 
