@@ -43,6 +43,7 @@ from dongne.kit.jobs import Jobs
 from dongne.kit.mail import Mailer, make_mailer
 from dongne.kit.media import LocalMediaStorage
 from dongne.kit.middleware import WebMiddleware
+from dongne.kit.openapi import install_openapi
 from dongne.kit.ratelimit import RateLimits
 from dongne.kit.scheduler import Scheduler
 from dongne.kit.security import CsrfTokens
@@ -56,7 +57,7 @@ from dongne.trust.moderation import api as moderation_api
 from dongne.trust.moderation import pages as moderation_pages
 from dongne.trust.reviews import api as reviews_api
 from dongne.trust.reviews import pages as reviews_pages
-from dongne.web import CSRF_COOKIE, check_csrf
+from dongne.web import CSRF_COOKIE, authenticated_user_id, check_csrf, get_ctx
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_openapi(app, authenticated=(get_ctx, authenticated_user_id))
     app.add_middleware(
         WebMiddleware,
         csrf=csrf,

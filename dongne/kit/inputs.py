@@ -78,8 +78,8 @@ async def refuse_control_characters(connection: HTTPConnection) -> None:
             raise _refuse(found)
     elif "form" in content_type:
         form = await request.form()
-        for key, value in form.multi_items():
-            if isinstance(value, str) and (
-                CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
+        for key, item in form.multi_items():
+            if isinstance(item, str) and (
+                CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(item)
             ):
                 raise _refuse(key)
