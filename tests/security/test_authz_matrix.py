@@ -473,6 +473,8 @@ def run(m: Matrix, check: Check) -> None:
         f"{check.name} as B: {response.status_code}, expected {sorted(check.expect)}: "
         f"{response.text[:300]}"
     )
+    # A refusal of B's CSRF token would pass for a refusal of B: it must not be that.
+    assert "보안 토큰" not in response.text, f"{check.name}: B's CSRF token was refused"
     changed = [name for name in before if before[name] != after[name]]
     assert not changed, f"{check.name} as B changed A's {changed}"
     assert m.world.secret not in response.text, f"{check.name} showed B what only A may see"
