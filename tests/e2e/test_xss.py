@@ -272,13 +272,6 @@ def write_corpus(client: httpx.Client, database: DatabaseUnderTest) -> Corpus:
             )
         )
     ok(
-        client.put(
-            f"/api/v1/inboxes/{c.inbox}/conversations/{c.inquiry}/labels",
-            json={"labels": [value("LB", 2)[:30]]},
-            headers=owner.auth,
-        )
-    )
-    ok(
         client.post("/api/v1/support/inquiries", json={"origin": value("OR", 1)}, headers=s.auth),
         201,
     )
@@ -292,7 +285,7 @@ def write_corpus(client: httpx.Client, database: DatabaseUnderTest) -> Corpus:
                     "target": "listing",
                     "target_id": c.listings[n],
                     "reason": "fraud",
-                    "detail": all_values("RD"),
+                    "detail": half("RD", n % 2),
                 },
                 headers=s.auth,
             ),
@@ -362,7 +355,8 @@ def test_payloads_in_every_field_are_shown_as_text_on_every_page(
         (c.s, f"/inquiries/{c.inquiry}", [value("IQ", n) for n in every] + [value("AR", 0)]),
         (c.s, "/notifications", []),
         (c.s, "/me/purchases", []),
-        (c.a, "/me/listings", [value("LT", n) for n in every]),
+        # Listings 1 and 2 are sold: the list shows those on sale.
+        (c.a, "/me/listings", [value("LT", n) for n in every if n not in (1, 2)]),
         (c.a, "/me/keywords", SHORT),
         (c.a, f"/chats/{c.chat}", [value("CM", n) for n in every]),
         (c.a, f"/users/{c.a.id}", []),

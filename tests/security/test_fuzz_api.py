@@ -142,3 +142,27 @@ def test_the_fuzzed_document_is_the_served_one(server: Server) -> None:
     served = httpx.get(f"{server.url}/api/v1/openapi.json", timeout=30)
     assert served.status_code == 200
     assert served.json() == inspected_app().openapi()
+
+
+def test_a_sequence_cursor_beyond_32_bits_is_refused(server: Server) -> None:
+    """Found by the fuzzing on PostgreSQL: ``after=2**63-2`` on a conversation's
+    messages passed the id bound and reached a 32-bit column (500)."""
+    from tests.chat.conftest import open_deal
+
+    with httpx.Client(
+        base_url=server.url, headers={"X-Forwarded-For": client_address()}, timeout=30
+    ) as client:
+        deal = open_deal(client)
+        url = f"/api/v1/chats/{deal.conversation_id}/messages"
+        for params in ({"after": 2**63 - 2}, {"before": 2**31}, {"after": 2**31}):
+            r = client.get(url, params=params, headers=deal.buyer.auth)
+            assert r.status_code == 422, (params, r.status_code, r.text)
+        r = client.post(
+            f"/api/v1/chats/{deal.conversation_id}/read",
+            json={"seq": 2**31},
+            headers=deal.buyer.auth,
+        )
+        assert r.status_code == 422, r.text
+        assert (
+            client.get(url, params={"after": 2**31 - 1}, headers=deal.buyer.auth).status_code == 200
+        )
