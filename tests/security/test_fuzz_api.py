@@ -5,9 +5,9 @@ once as a resident who has verified a neighbourhood, on the engine under test.
 It must find no 5xx and no response that breaks the documented schema: a status
 code the operation does not declare, a content type it does not declare, or a
 body that does not match the declared schema. The run is deterministic
-(``derandomize``): the same examples every time, ``EXAMPLES`` per operation
+(``derandomize``): the same examples every time, ``EXAMPLES`` (3) per operation
 (positive and negative data), without shrinking, so that its cost is bounded.
-``DONGNE_FUZZ_EXAMPLES=25`` runs a deeper pass (about five times longer).
+``DONGNE_FUZZ_EXAMPLES=25`` runs a deeper pass (several times longer).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.security.conftest import client_address, inspected_app
 
 # Examples per operation, tuned to keep the run near a minute per engine on a
 # 2-core CI machine (docs/security-checks.md has the measured cost).
-EXAMPLES = int(os.environ.get("DONGNE_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("DONGNE_FUZZ_EXAMPLES", "3"))
 # What must hold for every answer: no server error, and a body that matches the
 # schema documented for its status.
 MUST_HOLD = [
