@@ -17,7 +17,7 @@ from dongne.chat.schemas import (
     SendResult,
 )
 from dongne.context import Ctx
-from dongne.kit.ids import MAX_ID, Id
+from dongne.kit.ids import MAX_SEQ, Id
 from dongne.web import CtxDep
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -59,8 +59,8 @@ async def detail(conversation_id: Id, ctx: CtxDep) -> ConversationOut:
 async def messages(
     conversation_id: Id,
     ctx: CtxDep,
-    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
-    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_SEQ)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_SEQ)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[MessageOut]:
     """Messages by sequence: ``after`` for what is new (resuming), ``before``

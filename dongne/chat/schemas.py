@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dongne.kit.ids import MAX_ID, Id
+from dongne.kit.ids import MAX_SEQ, Id
 
 
 class MessageIn(BaseModel):
@@ -19,7 +19,7 @@ class MessageIn(BaseModel):
 
 class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    seq: int = Field(ge=0, le=MAX_ID)
+    seq: int = Field(ge=0, le=MAX_SEQ)
 
 
 class MuteIn(BaseModel):

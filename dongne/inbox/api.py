@@ -37,7 +37,7 @@ from dongne.inbox.schemas import (
     SupportInquiryIn,
 )
 from dongne.kit.hub import Notice
-from dongne.kit.ids import MAX_ID, Id
+from dongne.kit.ids import MAX_ID, MAX_SEQ, Id
 from dongne.kit.sse import doorbell_stream
 from dongne.web import CtxDep, authenticated_user_id, services
 
@@ -88,7 +88,7 @@ async def inquiry(conversation_id: Id, ctx: CtxDep) -> ConversationOut:
 
 @router.get("/inquiries/{conversation_id}/messages")
 async def inquiry_messages(
-    conversation_id: Id, ctx: CtxDep, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
+    conversation_id: Id, ctx: CtxDep, after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0
 ) -> list[MessageOut]:
     c = await service.access_inquiry_by_id(ctx, conversation_id)
     rows = await queries.messages_after(ctx.db, c.id, after, for_customer=True)
@@ -196,7 +196,7 @@ async def agent_messages(
     inbox_id: Id,
     conversation_id: Id,
     ctx: CtxDep,
-    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
 ) -> list[MessageOut]:
     inbox, c = await service.access_agent_conversation_by_id(ctx, inbox_id, conversation_id)
     rows = await queries.messages_after(ctx.db, c.id, after, for_customer=False)

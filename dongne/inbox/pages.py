@@ -353,8 +353,10 @@ async def saved_reply_create(
     shortcut: Annotated[str, Form(max_length=25)] = "",
     body: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
+    # Access first: the refused form below shows the inbox's settings and replies.
+    inbox = await service.access_inbox_by_id(ctx, inbox_id)
     async with refusal(ctx) as refused:
-        await service.create_saved_reply(ctx, inbox_id, shortcut, body)
+        await service.create_saved_reply(ctx, inbox.id, shortcut, body)
     if refused:
         context = await _settings_context(ctx, await _reloaded(ctx, inbox_id))
         context["errors"] = refused.errors

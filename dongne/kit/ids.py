@@ -28,3 +28,8 @@ def parse_id(raw: str) -> int | None:
         return None
     value = int(raw)
     return value if 1 <= value <= MAX_ID else None
+
+
+# Message sequence numbers (chat, inbox) are 32-bit columns: a cursor beyond them
+# is refused (422) rather than sent to PostgreSQL, which cannot bind it (500).
+MAX_SEQ = 2**31 - 1

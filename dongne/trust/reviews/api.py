@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from fastapi import APIRouter, status
 from sqlalchemy import select
 
@@ -53,10 +55,12 @@ async def complete_deal(listing_id: Id, data: DealIn, ctx: CtxDep) -> DealOut:
 async def get_deal(listing_id: Id, ctx: CtxDep) -> DealOut:
     """The listing's deal, for its seller or its buyer."""
     deal = await queries.deal_for_listing(ctx.db, listing_id)
-    if deal is None:
-        await access_own_listing_by_id(ctx, listing_id)  # 404 for strangers
-        raise NotFound(N_("거래를 찾을 수 없어요."))
-    return await deal_out(ctx, await service.access_deal_by_id(ctx, deal.id))
+    if deal is not None:
+        with suppress(NotFound):
+            return await deal_out(ctx, await service.access_deal_by_id(ctx, deal.id))
+    # Strangers get the same 404 whether or not the listing has a deal.
+    await access_own_listing_by_id(ctx, listing_id)
+    raise NotFound(N_("거래를 찾을 수 없어요."))
 
 
 @router.post("/deals/{deal_id}/reviews", status_code=status.HTTP_201_CREATED)
