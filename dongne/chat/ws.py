@@ -68,6 +68,8 @@ from dongne.chat.workers import ChatWorkers
 from dongne.context import Ctx, who_is_asking
 from dongne.kit.errors import DomainError
 from dongne.kit.i18n import N_, gettext
+from dongne.kit.ids import MAX_ID, MAX_SEQ
+from dongne.kit.inputs import find_control_character
 from dongne.web import SESSION_COOKIE, bearer_token, services
 
 log = logging.getLogger(__name__)
@@ -140,7 +142,10 @@ class Connection:
         first: dict[str, Any] = {}
         with contextlib.suppress(TimeoutError):
             raw = await asyncio.wait_for(self.ws.receive_text(), HELLO_SECONDS)
-            first = _parse(raw) or {}
+            parsed = _parse(raw)
+            if parsed is None:
+                await self.send(BAD_FRAME)
+            first = parsed or {}
         async with self.svc.db.sessions() as db:
             latest = await queries.cursors(db, self.user_id)
         hello = first if first.get("type") == "hello" else {}
@@ -178,14 +183,7 @@ class Connection:
                 return
             frame = _parse(raw)
             if frame is None:
-                await self.send(
-                    {
-                        "type": "error",
-                        "status": 400,
-                        "code": "bad_frame",
-                        "detail": "invalid JSON frame",
-                    }
-                )
+                await self.send(BAD_FRAME)
                 continue
             try:
                 await self._handle(frame)
@@ -202,12 +200,14 @@ class Connection:
                 await self._send_message(frame)
             elif kind == "read":
                 async with self._ctx(fresh=True) as ctx:
-                    await service.mark_read(ctx, int(frame["conversation_id"]), int(frame["seq"]))
+                    await service.mark_read(
+                        ctx, _object_id(frame["conversation_id"]), _sequence(frame["seq"])
+                    )
             elif kind == "sync":
-                conversation = int(frame["conversation_id"])
+                conversation = _object_id(frame["conversation_id"])
                 async with self._ctx(fresh=True) as ctx:
                     await service.access_conversation_by_id(ctx, conversation)
-                self.cursors[conversation] = max(0, int(frame.get("after", 0)))
+                self.cursors[conversation] = _sequence(frame.get("after", 0))
                 await self._catch_up([conversation])
             else:
                 await self.send(
@@ -259,10 +259,10 @@ class Connection:
             Send(
                 user=self.user,
                 client_ip=client.host if client else "ws",
-                conversation_id=int(frame["conversation_id"]),
+                conversation_id=_object_id(frame["conversation_id"]),
                 client_id=str(frame.get("client_id", "")),
                 body=str(frame.get("body", "")),
-                photo_id=int(photo) if photo is not None else None,
+                photo_id=_object_id(photo) if photo is not None else None,
             )
         )
         # Acknowledged only once committed: an ack means the message is stored.
@@ -381,12 +381,44 @@ class Connection:
                 )
 
 
+BAD_FRAME = {
+    "type": "error",
+    "status": 400,
+    "code": "bad_frame",
+    "detail": "invalid JSON frame",
+}
+
+
 def _parse(raw: str) -> dict[str, Any] | None:
+    """A frame: a JSON object without control characters (the same rule as every
+    HTTP input, :mod:`dongne.kit.inputs`); anything else is a bad frame."""
     try:
         value = json.loads(raw)
     except ValueError:
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(value, dict) or find_control_character(value) is not None:
+        return None
+    return value
+
+
+def _bounded(value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError("not a whole number")
+    number = int(value)
+    if not low <= number <= high:
+        raise ValueError("out of range")
+    return number
+
+
+def _object_id(value: Any) -> int:
+    """An id in a frame, bounded as every id a client sends (:mod:`dongne.kit.ids`):
+    out of range is a malformed frame (422), never a value for the driver."""
+    return _bounded(value, 1, MAX_ID)
+
+
+def _sequence(value: Any) -> int:
+    """A message sequence number or cursor (a 32-bit column)."""
+    return _bounded(value, 0, MAX_SEQ)
 
 
 @router.websocket("/ws")

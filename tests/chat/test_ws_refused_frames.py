@@ -133,12 +133,13 @@ def test_refused_frames_on_other_sockets_never_fail_legitimate_sends(
     assert not problems, problems[:5]
 
 
-def test_a_send_that_fails_unexpectedly_fails_alone_in_its_batch(
+def test_an_id_beyond_64_bits_in_a_frame_is_refused_and_costs_nobody_else(
     server: Server, client: httpx.Client, database: DatabaseUnderTest
 ) -> None:
-    """A photo id beyond 64 bits makes the database itself fail that send's
-    check (not a refusal of ours): that send gets its error, and the sends in
-    the same batch are stored."""
+    """A photo id beyond 64 bits once reached the database and failed the whole
+    batch's check. Frames take the same bounded ids as every other input now:
+    that send gets a 422, the sends beside it are stored. (A send that fails
+    unexpectedly while storing fails alone: tests/chat/test_group_commit.py.)"""
     deal: Deal = open_deal(client)
     stop = threading.Event()
     bad_answers: list[dict[str, Any]] = []
@@ -186,4 +187,26 @@ def test_a_send_that_fails_unexpectedly_fails_alone_in_its_batch(
     assert not errors, errors[:5]
     assert len(acked) == 120
     assert set(acked) <= stored_client_ids(database, deal.conversation_id)
-    assert bad_answers and all(a["type"] == "error" for a in bad_answers)
+    assert bad_answers and all(a["type"] == "error" and a["status"] == 422 for a in bad_answers), (
+        bad_answers[:3]
+    )
+
+
+def test_a_control_character_in_a_frame_is_a_bad_frame_and_nothing_is_stored(
+    server: Server, client: httpx.Client, database: DatabaseUnderTest
+) -> None:
+    """The rule every HTTP input follows (no C0 control characters but tab, LF
+    and CR) holds for chat frames too: PostgreSQL cannot store a NUL."""
+    deal = open_deal(client)
+    with ws_connect(server, deal.buyer) as ws:
+        client_id = f"nul-{secrets.token_hex(4)}"
+        ws.send(send_frame(deal.conversation_id, client_id, "계좌\u0000번호"))
+        answer = json.loads(ws.recv(timeout=30))
+        while answer.get("type") not in ("error", "ack"):
+            answer = json.loads(ws.recv(timeout=30))
+        assert answer["type"] == "error" and answer["code"] == "bad_frame", answer
+        fine = f"fine-{secrets.token_hex(4)}"
+        ws.send(send_frame(deal.conversation_id, fine, "줄바꿈은\n괜찮아요"))
+        assert answer_to(ws, fine)["type"] == "ack"
+    stored = stored_client_ids(database, deal.conversation_id)
+    assert fine in stored and client_id not in stored

@@ -74,7 +74,13 @@ def test_tokens_are_signed_for_their_session() -> None:
 
 @pytest.fixture
 def production(database: DatabaseUnderTest, tmp_path: Path) -> Iterator[Server]:
-    server = start_server(database, tmp_path, DONGNE_ENV="production", DONGNE_SECRET_KEY="s" * 40)
+    server = start_server(
+        database,
+        tmp_path,
+        DONGNE_ENV="production",
+        DONGNE_SECRET_KEY="s" * 40,
+        DONGNE_PASSWORD_HASH_PROFILE="recommended",  # the test profile is refused here
+    )
     yield server
     stop_server(server)
 

@@ -1,5 +1,5 @@
 """The manner temperature formula (dongne/trust/reviews/temperature.py):
-properties that must hold for any data, and the README's worked examples."""
+properties that must hold for any data, and the worked examples in docs/features.md."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from dongne.trust.reviews.temperature import (
 )
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-README = Path(__file__).resolve().parents[2] / "README.md"
+FEATURES = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 
 
 def ago(days: float) -> datetime:
@@ -137,9 +137,9 @@ def test_everyone_starts_at_36_5() -> None:
     assert manner_temperature([], [], now=NOW) == START == 36.5
 
 
-# ---- the README's worked examples ---------------------------------------------------------
+# ---- the worked examples in docs/features.md ---------------------------------------------------------
 
-# (the row's description as the README table writes it, reviews, sanctions, °C)
+# (the row's description as the docs' table writes it, reviews, sanctions, °C)
 EXAMPLES: list[tuple[str, list[ReviewFact], list[SanctionInput], float]] = [
     ("후기 없음 (새 이웃)", [], [], 36.5),
     ("오늘 좋아요 1개, 좋은 항목 2개", [good(0, 2)], [], 36.9),
@@ -169,9 +169,9 @@ def test_worked_examples(
     assert manner_temperature(rs, ss, now=NOW) == expected
 
 
-def test_the_readme_table_is_these_examples() -> None:
-    """The README's table under "Manner temperature" lists exactly these rows."""
-    text = README.read_text(encoding="utf-8")
+def test_the_documented_table_is_these_examples() -> None:
+    """The table under "Manner temperature" in docs/features.md lists exactly these rows."""
+    text = FEATURES.read_text(encoding="utf-8")
     section = text.split("### Manner temperature", 1)[1].split("\n#", 1)[0]
     rows = re.findall(r"^\| (.+?) \| ([0-9.]+) \|$", section, flags=re.MULTILINE)
     assert rows == [(label, f"{expected:.1f}") for label, _r, _s, expected in EXAMPLES]
