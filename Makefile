@@ -67,7 +67,12 @@ test-sqlite: test-deps
 test-postgres: test-deps
 	DONGNE_TEST_DATABASE_URL=$(TEST_PG_URL) DONGNE_TEST_ONLY_DB=1 $(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint test-sqlite test-postgres
+# Lint first (a lint failure needs no test run). The two test passes wait on
+# servers, sockets, PostgreSQL and the browser more than they compute (one pass
+# keeps about one of two cores busy), so they run side by side; each pass's
+# output is printed whole when it ends.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 bench: install
 	$(BIN)/python bench/geo.py
