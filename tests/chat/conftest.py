@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import Server
+from tests.conftest import DatabaseUnderTest, Server
 from tests.listings.conftest import Resident, make_resident, post
 
 
@@ -73,3 +77,39 @@ def frames(
         got.append(frame)
         if until(frame):
             return got
+
+
+@contextmanager
+def conversation_locked(database: DatabaseUnderTest, conversation_id: int) -> Iterator[None]:
+    """Hold what storing a message needs (the conversation's row on PostgreSQL,
+    the write lock on SQLite), so sends to it wait until this is left."""
+    if database.dialect == "sqlite":
+        path = make_url(database.url).database
+        assert path
+        con = sqlite3.connect(path, isolation_level=None, timeout=10)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
+        return
+    import asyncpg
+
+    url = make_url(database.url)
+    loop = asyncio.new_event_loop()
+    con = loop.run_until_complete(
+        asyncpg.connect(
+            host=url.host, port=url.port or 5432, user=url.username, database=url.database
+        )
+    )
+    try:
+        loop.run_until_complete(con.execute("BEGIN"))
+        loop.run_until_complete(
+            con.execute("SELECT id FROM conversations WHERE id = $1 FOR UPDATE", conversation_id)
+        )
+        yield
+        loop.run_until_complete(con.execute("ROLLBACK"))
+    finally:
+        loop.run_until_complete(con.close())
+        loop.close()

@@ -21,7 +21,6 @@ import json
 import os
 import random
 import secrets
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -39,7 +38,7 @@ from sqlalchemy.engine import make_url
 
 from dongne.db import utcnow
 from tests.chat.client import ResilientChat
-from tests.chat.conftest import Deal, frames, open_deal, ws_connect
+from tests.chat.conftest import Deal, conversation_locked, frames, open_deal, ws_connect
 from tests.conftest import ROOT, TEST_SERVER_ENV, DatabaseUnderTest, Server, free_port
 from tests.redis_server import RedisServer
 
@@ -622,43 +621,6 @@ async def _session_expiry(database: DatabaseUnderTest, token: str) -> Any:
 
 
 # ---- 5. a retry racing its original -------------------------------------------------------
-
-
-@contextmanager
-def conversation_locked(database: DatabaseUnderTest, conversation_id: int) -> Iterator[None]:
-    """Hold what ``_next_seq`` needs (the conversation's row on PostgreSQL, the
-    write lock on SQLite) so concurrent sends queue right after their duplicate
-    check; release it on leaving."""
-    if database.dialect == "sqlite":
-        path = make_url(database.url).database
-        assert path
-        con = sqlite3.connect(path, isolation_level=None, timeout=10)
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            yield
-            con.execute("ROLLBACK")
-        finally:
-            con.close()
-        return
-    import asyncpg
-
-    url = make_url(database.url)
-    loop = asyncio.new_event_loop()
-    con = loop.run_until_complete(
-        asyncpg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, database=url.database
-        )
-    )
-    try:
-        loop.run_until_complete(con.execute("BEGIN"))
-        loop.run_until_complete(
-            con.execute("SELECT id FROM conversations WHERE id = $1 FOR UPDATE", conversation_id)
-        )
-        yield
-        loop.run_until_complete(con.execute("ROLLBACK"))
-    finally:
-        loop.run_until_complete(con.close())
-        loop.close()
 
 
 def waiting_on_locks(database: DatabaseUnderTest) -> int:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,48 +27,12 @@ from dongne.accounts.models import User
 from dongne.app import build_services
 from dongne.chat.groupcommit import GroupCommit, Send, ShuttingDown
 from dongne.config import Settings
-from tests.chat.conftest import Deal, frames, ws_connect
+from tests.chat.conftest import Deal, conversation_locked, frames, ws_connect
 from tests.conftest import DatabaseUnderTest, Server, query, start_server
 from tests.listings.conftest import Resident
 
 DRAIN_LINE = "chat: storing the sends taken before stopping"
 STOPPING = (DRAIN_LINE, "Shutting down")  # the second is uvicorn's
-
-
-@contextmanager
-def conversation_locked(database: DatabaseUnderTest, conversation_id: int) -> Iterator[None]:
-    """Hold what storing a message needs: the conversation's row on PostgreSQL,
-    the write lock on SQLite."""
-    if database.dialect == "sqlite":
-        path = make_url(database.url).database
-        assert path
-        con = sqlite3.connect(path, isolation_level=None, timeout=10)
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            yield
-            con.execute("ROLLBACK")
-        finally:
-            con.close()
-        return
-    import asyncpg
-
-    url = make_url(database.url)
-    loop = asyncio.new_event_loop()
-    con = loop.run_until_complete(
-        asyncpg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, database=url.database
-        )
-    )
-    try:
-        loop.run_until_complete(con.execute("BEGIN"))
-        loop.run_until_complete(
-            con.execute("SELECT id FROM conversations WHERE id = $1 FOR UPDATE", conversation_id)
-        )
-        yield
-        loop.run_until_complete(con.execute("ROLLBACK"))
-    finally:
-        loop.run_until_complete(con.close())
-        loop.close()
 
 
 @asynccontextmanager
