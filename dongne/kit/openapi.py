@@ -7,9 +7,11 @@ answers it can give (:func:`dongne.kit.errors.problem`):
 - 422 everywhere (any input can be refused, control characters included);
 - 401 and bearer security where the route resolves who is asking (an unknown
   or expired token is a 401 even where signing in is optional);
-- 403 and 409 where such a caller can change something (CSRF, permissions,
-  conflicts), 404 where the path names an object, 413 where there is a body,
-  429 where rate limits may apply.
+- 403 wherever such a caller may be refused (a suspension, an operator's
+  page, CSRF), and 404 and 409 where they change something (what they name may
+  be gone, or in conflict); 404 where the path names an object; 400 and 413
+  where there is a body, and 415 where it is an upload; 429 where rate limits
+  may apply.
 
 Strings get the pattern the control-character check enforces
 (:mod:`dongne.kit.inputs`) unless they already have a format or a pattern,
@@ -56,11 +58,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 DESCRIPTIONS = {
+    "400": "The body is not well-formed (not the JSON or form it declares).",
     "401": "Not signed in, or the bearer token is unknown or expired.",
     "403": "Not allowed: another person's object, an operator's action, or a missing CSRF token.",
     "404": "Nothing with that id (or not visible to the caller).",
     "409": "In conflict with the current state (already done, taken, or changed meanwhile).",
     "413": "The request body is too large.",
+    "415": "The upload is not a supported image type.",
     "422": "Invalid input: each field and what to fix.",
     "429": "Too many requests; `Retry-After` says when to try again.",
 }
@@ -129,14 +133,20 @@ def truthful_openapi(app: FastAPI, authenticated: Iterable[Callable[..., Any]]) 
             responses = operation.setdefault("responses", {})
             codes = ["422", "429"]
             if route is not None and _calls(route.dependant, wanted):
-                codes.append("401")
+                # Signed-in callers may be refused (a suspension, an operator's
+                # page) and their changes may name what is gone or conflict.
+                codes += ["401", "403"]
                 operation["security"] = [{"bearer": []}, {}]
                 if method in UNSAFE:
-                    codes += ["403", "409"]
+                    codes += ["404", "409"]
             if "{" in path:
                 codes.append("404")
-            if "requestBody" in operation:
-                codes.append("413")
+            body = operation.get("requestBody")
+            if body is not None:
+                codes += ["400", "413"]
+                if "multipart/form-data" in body.get("content", {}):
+                    codes.append("415")
+            codes = list(dict.fromkeys(codes))
             for code in sorted(codes):
                 responses[code] = _problem(code)
             seen: set[str] = set()

@@ -125,14 +125,6 @@ def test_api_as_verified_resident(case: Case, server: Server, verified: Resident
     _call_and_check(case, server, _headers(verified.auth))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 13, low 7: with harden-b's fix merged the document still omits 400 "
-        "(malformed body) on ~40 operations, 403 on the moderation reads, 404 on "
-        "invitation accept and neighbourhood add/verify, 415 on photo upload"
-    ),
-)
 def test_every_answer_is_documented(server: Server) -> None:
     """Every status code and content type the fuzzing met is in the document.
     Runs after the fuzzing above (pytest keeps the order of a module)."""
