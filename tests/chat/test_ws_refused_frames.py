@@ -60,6 +60,27 @@ def stored_client_ids(database: DatabaseUnderTest, conversation_id: int) -> set[
     return {str(r[0]) for r in rows}
 
 
+def talk(
+    server: Server,
+    who: Resident,
+    conversation_id: int,
+    count: int,
+    acked: list[str],
+    errors: list[dict[str, Any]],
+) -> None:
+    """``count`` legitimate sends on one socket, each answered before the next:
+    the acknowledged client ids go to ``acked``, anything else to ``errors``."""
+    with ws_connect(server, who) as ws:
+        for n in range(count):
+            client_id = f"{who.id}-{n}-{secrets.token_hex(4)}"
+            ws.send(send_frame(conversation_id, client_id, f"메시지 {n}"))
+            answer = answer_to(ws, client_id)
+            if answer["type"] == "ack":
+                acked.append(client_id)
+            else:
+                errors.append(answer)
+
+
 def test_sends_after_a_refused_read_on_the_same_socket_succeed(
     server: Server, client: httpx.Client, database: DatabaseUnderTest
 ) -> None:
@@ -107,15 +128,7 @@ def test_refused_frames_on_other_sockets_never_fail_legitimate_sends(
     errors: list[dict[str, Any]] = []
 
     def chat(who: Resident, count: int) -> None:
-        with ws_connect(server, who) as ws:
-            for n in range(count):
-                client_id = f"{who.id}-{n}-{secrets.token_hex(4)}"
-                ws.send(send_frame(deal.conversation_id, client_id, f"메시지 {n}"))
-                answer = answer_to(ws, client_id)
-                if answer["type"] == "ack":
-                    acked.append(client_id)
-                else:
-                    errors.append(answer)
+        talk(server, who, deal.conversation_id, count, acked, errors)
 
     noise = [threading.Thread(target=refuse_forever, args=(r,)) for r in refusers]
     talkers = [threading.Thread(target=chat, args=(p, 60)) for p in (deal.buyer, deal.seller)]
@@ -164,15 +177,7 @@ def test_an_id_beyond_64_bits_in_a_frame_is_refused_and_costs_nobody_else(
     errors: list[dict[str, Any]] = []
 
     def chat(who: Resident, count: int) -> None:
-        with ws_connect(server, who) as ws:
-            for n in range(count):
-                client_id = f"{who.id}-{n}-{secrets.token_hex(4)}"
-                ws.send(send_frame(deal.conversation_id, client_id, f"메시지 {n}"))
-                answer = answer_to(ws, client_id)
-                if answer["type"] == "ack":
-                    acked.append(client_id)
-                else:
-                    errors.append(answer)
+        talk(server, who, deal.conversation_id, count, acked, errors)
 
     noise = [threading.Thread(target=send_bad_photos) for _ in range(3)]
     talkers = [threading.Thread(target=chat, args=(p, 60)) for p in (deal.buyer, deal.seller)]
